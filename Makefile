@@ -1,0 +1,52 @@
+# Prepay Kiosk: everything a fresh Debian machine needs, idempotent.
+#   make demo   run the kiosk on the embedded default (emulated reader and cards)
+#   make test   run the whole test suite
+#   make bench  run the benchmarks and print their figures
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+# Debian packages: pcscd + vpcd for the real PC/SC stack in tests and the demo; libpcsclite-dev and
+# swig to build pyscard; a compiler and Python headers for the same.
+APT_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev python3-venv
+
+.PHONY: setup system-packages test demo bench lint clean
+
+setup: system-packages $(STAMP)
+
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "Missing Debian packages:$$missing -- run 'sudo make setup' or install them yourself." >&2; exit 1; \
+	  fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+test: setup
+	$(PY) -m pytest -q
+
+demo: setup
+	$(VENV)/bin/prepay-kiosk demo
+
+bench: setup
+	$(PY) -m bench
+
+lint: setup
+	$(VENV)/bin/ruff check cardlib kiosk tests bench
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) demo-out .pytest_cache .hypothesis

@@ -1,0 +1,91 @@
+"""Kiosk configuration: a TOML file, with secrets allowed to come from the environment instead.
+
+Secrets never have defaults. A missing or malformed one stops the program at start-up with a
+sentence that names the setting and where to put it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cardlib.crypto.keys import KeyRing
+
+ENV_CONFIG = "PREPAY_KIOSK_CONFIG"
+ENV_SITE_KEY = "PREPAY_SITE_KEY"  # hex, 16 bytes: key version 1's site master key
+ENV_METER_KEY = "PREPAY_METER_KEY"  # hex, 16 bytes: key version 1's meter master key
+
+
+class ConfigError(Exception):
+    """The configuration is missing something or has a bad value; the message says what and where."""
+
+
+@dataclass
+class ReaderConfig:
+    #: "pcsc" (optionally with a name substring), "nfc" (an nfcpy path), or "emulated"
+    kind: str = "pcsc"
+    name: str = ""
+    path: str = ""
+
+
+@dataclass
+class Config:
+    site_id: int
+    keys: KeyRing
+    current_key_version: int
+    currency: int = 156
+    reader: ReaderConfig = field(default_factory=ReaderConfig)
+    source: str = "<defaults>"
+
+
+def load(path: str | os.PathLike[str] | None = None) -> Config:
+    """Load the configuration from ``path``, ``$PREPAY_KIOSK_CONFIG``, or ``./kiosk.toml``."""
+    chosen = path or os.environ.get(ENV_CONFIG) or "kiosk.toml"
+    file = Path(chosen)
+    if not file.exists():
+        raise ConfigError(
+            f"No configuration file at {file}. Create one (see docs/operations.md) or set "
+            f"{ENV_CONFIG} to its path."
+        )
+    try:
+        data = tomllib.loads(file.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file} is not valid TOML: {exc}") from exc
+    return from_mapping(data, source=str(file))
+
+
+def from_mapping(data: dict, source: str = "<mapping>") -> Config:
+    site = data.get("site", {})
+    if "id" not in site:
+        raise ConfigError(f"{source}: [site] id is missing (the site id printed on the cards).")
+    try:
+        site_id = int(site["id"])
+    except (TypeError, ValueError):
+        raise ConfigError(f"{source}: [site] id must be a whole number.") from None
+    keys_table = dict(data.get("keys", {}))
+    if ENV_SITE_KEY in os.environ or ENV_METER_KEY in os.environ:
+        v1 = dict(keys_table.get("1", {}))
+        v1.setdefault("site", os.environ.get(ENV_SITE_KEY, ""))
+        v1.setdefault("meter", os.environ.get(ENV_METER_KEY, ""))
+        keys_table["1"] = v1
+    if not keys_table:
+        raise ConfigError(
+            f"{source}: no master keys. Add a [keys.1] table with 'site' and 'meter' (32 hex "
+            f"digits each), or set {ENV_SITE_KEY} and {ENV_METER_KEY}."
+        )
+    try:
+        ring = KeyRing.from_mapping(keys_table)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: {exc}") from exc
+    current = int(site.get("key_version", max(int(v) for v in keys_table)))
+    reader = ReaderConfig(**data.get("reader", {}))
+    return Config(
+        site_id=site_id,
+        keys=ring,
+        current_key_version=current,
+        currency=int(site.get("currency", 156)),
+        reader=reader,
+        source=source,
+    )
