@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hmac
+import math
 import struct
 from dataclasses import dataclass
 
@@ -75,6 +76,15 @@ class KioskRecord:
         _check("value", self.value, INT32_MIN, INT32_MAX)
         _check("purchase sequence", self.purchase_seq, 0, UINT16_MAX)
 
+    def encode(self, uid: bytes, header_raw: bytes, mac_key: bytes) -> bytes:
+        """The 16 record bytes, MACed under K_mac over UID, header[0:26] and the record."""
+        return _encode_kiosk(self, uid, header_raw, mac_key)
+
+    @classmethod
+    def decode(cls, raw: bytes, uid: bytes, header_raw: bytes, mac_key: bytes) -> KioskRecord:
+        """Verify and parse; a MAC that fails (any change, another card) is TamperedError."""
+        return _decode_kiosk(raw, uid, header_raw, mac_key)
+
 
 @dataclass(frozen=True)
 class MeterRecord:
@@ -96,6 +106,20 @@ class MeterRecord:
         if self.time.tzinfo is None or self.time.utcoffset() is None:
             raise ValueError("meter record time must be timezone-aware")
         _check("time", _epoch_seconds(self.time), 0, UINT32_MAX)
+        # normalised to what the card can hold, so a record equals itself after a round trip
+        utc = dt.datetime.fromtimestamp(_epoch_seconds(self.time), dt.UTC)
+        object.__setattr__(self, "time", utc)
+        object.__setattr__(self, "flags", MeterFlags(self.flags))
+        object.__setattr__(self, "refusal", Refusal(self.refusal))
+
+    def encode(self, uid: bytes, header_raw: bytes, meter_key: bytes) -> bytes:
+        """The 32 record bytes, MACed under K_meter over UID, header[0:26] and the record."""
+        return _encode_meter(self, uid, header_raw, meter_key)
+
+    @classmethod
+    def decode(cls, raw: bytes, uid: bytes, header_raw: bytes, meter_key: bytes) -> MeterRecord:
+        """Verify and parse; a bad MAC is TamperedError, unknown flags/codes FormatError."""
+        return _decode_meter(raw, uid, header_raw, meter_key)
 
 
 def next_counter(counter: int) -> int:
@@ -105,19 +129,18 @@ def next_counter(counter: int) -> int:
     return counter + 1
 
 
-def encode_kiosk(record: KioskRecord, uid: bytes, header_raw: bytes, mac_key: bytes) -> bytes:
+def _encode_kiosk(record: KioskRecord, uid: bytes, header_raw: bytes, mac_key: bytes) -> bytes:
     body = _KIOSK.pack(record.counter, record.value, record.purchase_seq)
     return body + _mac(mac_key, KIOSK_MAC_DOMAIN, uid, header_raw, body, KIOSK_RECORD_SIZE)
 
 
-def decode_kiosk(raw: bytes, uid: bytes, header_raw: bytes, mac_key: bytes) -> KioskRecord:
-    """Verify and parse a kiosk record; a bad MAC is :class:`TamperedError`."""
+def _decode_kiosk(raw: bytes, uid: bytes, header_raw: bytes, mac_key: bytes) -> KioskRecord:
     body = _verified(raw, KIOSK_RECORD_SIZE, KIOSK_MAC_DOMAIN, uid, header_raw, mac_key, "kiosk")
     counter, value, seq = _KIOSK.unpack(body)
     return KioskRecord(counter=counter, value=value, purchase_seq=seq)
 
 
-def encode_meter(record: MeterRecord, uid: bytes, header_raw: bytes, meter_key: bytes) -> bytes:
+def _encode_meter(record: MeterRecord, uid: bytes, header_raw: bytes, meter_key: bytes) -> bytes:
     body = _METER.pack(
         record.counter,
         record.reading,
@@ -131,8 +154,7 @@ def encode_meter(record: MeterRecord, uid: bytes, header_raw: bytes, meter_key: 
     return body + _mac(meter_key, METER_MAC_DOMAIN, uid, header_raw, body, METER_RECORD_SIZE)
 
 
-def decode_meter(raw: bytes, uid: bytes, header_raw: bytes, meter_key: bytes) -> MeterRecord:
-    """Verify and parse a meter record (MAC under K_meter); a bad MAC is TamperedError."""
+def _decode_meter(raw: bytes, uid: bytes, header_raw: bytes, meter_key: bytes) -> MeterRecord:
     body = _verified(raw, METER_RECORD_SIZE, METER_MAC_DOMAIN, uid, header_raw, meter_key, "meter")
     counter, reading, credit, seq, flags, refusal, seconds, reserved = _METER.unpack(body)
     # A verified record with unknown values was written by a newer meter, not forged.
@@ -151,11 +173,6 @@ def decode_meter(raw: bytes, uid: bytes, header_raw: bytes, meter_key: bytes) ->
         refusal=refusal_value,
         time=dt.datetime.fromtimestamp(seconds, dt.UTC),
     )
-
-
-# the generic names the brief and the slot picker use
-encode = encode_kiosk
-decode = decode_kiosk
 
 
 def _verified(
@@ -181,7 +198,7 @@ def _mac(key: bytes, domain: bytes, uid: bytes, header_raw: bytes, body: bytes, 
 
 
 def _epoch_seconds(when: dt.datetime) -> int:
-    return int(when.timestamp())  # whole seconds; sub-second precision is not stored
+    return math.floor(when.timestamp())  # whole seconds; sub-second precision is not stored
 
 
 def _check(name: str, value: int, low: int, high: int) -> None:

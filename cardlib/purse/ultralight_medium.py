@@ -1,0 +1,86 @@
+"""The purse on MIFARE Ultralight EV1 / NTAG21x: pages 4-35, writes behind the card's password."""
+
+from __future__ import annotations
+
+from cardlib.cards.ultralight import AUTH0_DISABLED, PAGE_SIZE, Ultralight
+from cardlib.crypto.keys import CardKeys
+from cardlib.errors import AuthenticationError, CardTooSmallError, TornWriteError
+from cardlib.purse import layout
+from cardlib.purse.medium import Medium, RawPurse, RecordKind, Slot
+from cardlib.reader.base import CardConnection
+
+L = layout.ULTRALIGHT
+
+
+class UltralightMedium(Medium):
+    def __init__(self, connection: CardConnection) -> None:
+        super().__init__(connection)
+        self.card = Ultralight(connection)
+        self.card_type = connection.card_type
+        self._unlocked = False
+
+    def _read_uid(self) -> bytes:
+        return self.card.get_uid()
+
+    def _check_size(self) -> None:
+        model = self.card.model()
+        if model.last_user_page < L.last_page:
+            raise CardTooSmallError(
+                f"A {model.name} has {model.user_bytes} bytes of memory; a prepaid card needs "
+                f"{(L.last_page - L.first_page + 1) * PAGE_SIZE}. Please use an NTAG213 or larger."
+            )
+
+    def read_header(self) -> bytes:
+        self._check_size()
+        return self.card.read(L.header_page, layout.HEADER_SIZE)
+
+    def read_all(self, keys: CardKeys) -> RawPurse:
+        self._check_size()
+        span = self.card.read(L.first_page, (L.last_page - L.first_page + 1) * PAGE_SIZE)
+
+        def at(page: int, size: int) -> bytes:
+            offset = (page - L.first_page) * PAGE_SIZE
+            return span[offset : offset + size]
+
+        return RawPurse(
+            uid=self.uid,
+            header=at(L.header_page, layout.HEADER_SIZE),
+            kiosk=tuple(at(L.page(RecordKind.KIOSK, s), layout.KIOSK_RECORD_SIZE) for s in Slot),  # type: ignore[arg-type]
+            meter=tuple(at(L.page(RecordKind.METER, s), layout.METER_RECORD_SIZE) for s in Slot),  # type: ignore[arg-type]
+        )
+
+    def _unlock(self, keys: CardKeys) -> None:
+        if self._unlocked:
+            return
+        pack = self.card.pwd_auth(keys.ntag_pwd)
+        if pack != keys.ntag_pack:
+            # A genuine card answers with the PACK stored at issue; a clone that accepts any
+            # password does not know it.
+            raise AuthenticationError("The card answered the password wrongly: it is not genuine.")
+        self._unlocked = True
+
+    def write_record(self, keys: CardKeys, kind: RecordKind, slot: Slot, data: bytes) -> bytes:
+        self._unlock(keys)
+        page = L.page(kind, slot)
+        self.card.write(page, data)
+        back = self.card.read(page, len(data))
+        if back != data:
+            raise TornWriteError("The card did not keep what was written. Please tap it again.")
+        return back
+
+    def personalise(self, keys: CardKeys, header: bytes, first_record: bytes) -> None:
+        self._check_size()
+        if self.card.auth0() == AUTH0_DISABLED:
+            # Password and PACK are stored before AUTH0 switches protection on (Ultralight.protect),
+            # so a tear leaves the card either open or protected by our password, never locked.
+            self.card.protect(keys.ntag_pwd, keys.ntag_pack, auth0=L.first_page)
+        try:
+            self._unlock(keys)
+        except AuthenticationError:
+            raise AuthenticationError(
+                "This card is protected by another system's password: it was not issued here."
+            ) from None
+        empty_from = L.page(RecordKind.KIOSK, Slot.B)
+        self.card.write(empty_from, bytes((L.last_page - empty_from + 1) * PAGE_SIZE))
+        self.card.write(L.header_page, header)
+        self.card.write(L.page(RecordKind.KIOSK, Slot.A), first_record)
