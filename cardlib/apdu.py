@@ -5,8 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 log = logging.getLogger("cardlib.trace")
+
+if TYPE_CHECKING:
+    from cardlib.errors import CardError
 
 SW_OK = 0x9000  # ISO 7816-4: normal processing
 SW_FAILURE = 0x6300  # ACS: "the operation failed"
@@ -111,7 +115,7 @@ def _hex(data: bytes) -> str:
     return data.hex(" ").upper()
 
 
-def check(response: Response, failure: type[Exception] | None = None, what: str = "") -> Response:
+def check(response: Response, failure: type[CardError] | None = None, what: str = "") -> Response:
     """Turn a failure status word into a cardlib exception; return the response when it is 90 00.
 
     ``failure`` is the class to raise for a plain failure (63 00, 69 8x), chosen by the caller who
@@ -130,4 +134,4 @@ def check(response: Response, failure: type[Exception] | None = None, what: str 
             f"This reader or card does not support the operation{suffix}.", sw=sw
         )
     cls = failure or errors.TransmitError
-    raise cls(f"{cls.default_message.rstrip('.')}{suffix}." if suffix else None, sw=sw)  # type: ignore[call-arg]
+    raise cls(f"{cls.default_message.rstrip('.')}{suffix}." if suffix else None, sw=sw)

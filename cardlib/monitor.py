@@ -2,10 +2,10 @@
 
 :class:`CardMonitor` runs a daemon thread over any :class:`~cardlib.reader.base.Reader`. It waits
 with the reader's own ``wait_for_card`` / ``wait_for_removal`` -- which block inside pcscd for
-:class:`~cardlib.reader.pcsc.PcscReader` and poll ``card_present`` for the others -- in short slices,
-so :meth:`CardMonitor.stop` returns promptly. Every change becomes a :class:`CardEvent` put on
-:attr:`CardMonitor.events` and handed to the optional callbacks (called on the monitor thread: a GUI
-posts them on to its own thread).
+:class:`~cardlib.reader.pcsc.PcscReader` and poll ``card_present`` for the others -- in short
+slices, so :meth:`CardMonitor.stop` returns promptly. Every change becomes a :class:`CardEvent`
+put on :attr:`CardMonitor.events` and handed to the optional callbacks (called on the monitor
+thread: a GUI posts them on to its own thread).
 """
 
 from __future__ import annotations

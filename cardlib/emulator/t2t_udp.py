@@ -15,6 +15,7 @@ the field; a card model raising :class:`~cardlib.emulator.tear.Torn` does the sa
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import socket
@@ -81,6 +82,7 @@ class T2TResponder:
         self._closed = threading.Event()
         #: Type 2 commands handed to the card model (for tests)
         self.commands = 0
+        self._remove_after: int | None = None
 
     @property
     def path(self) -> str:
@@ -101,11 +103,9 @@ class T2TResponder:
 
     def close(self) -> None:
         self._closed.set()
-        try:
-            # Wakes the thread out of recvfrom (a datagram to ourselves), then let it finish.
+        # Wakes the thread out of recvfrom (a datagram to ourselves), then let it finish.
+        with contextlib.suppress(OSError):
             self._sock.sendto(b"", (self.host, self.port))
-        except OSError:
-            pass
         if self._thread is not None:
             self._thread.join(timeout=5.0)
             self._thread = None
@@ -122,12 +122,19 @@ class T2TResponder:
         with self._lock:
             self._state = _State.REMOVED
 
+    def remove_after(self, commands: int) -> None:
+        """Take the tag out of the field once ``commands`` more Type 2 commands were answered: the
+        next one is never executed, as a card pulled away between two commands."""
+        with self._lock:
+            self._remove_after = commands
+
     def insert(self) -> None:
         """Put the tag (back) in the field; a torn card model is re-inserted first."""
         with self._lock:
             if getattr(self.tag, "in_field", True) is False:
                 self.tag.reinsert()  # type: ignore[attr-defined]
             self._state = _State.IDLE
+            self._remove_after = None
 
     # -- the RF link ---------------------------------------------------------------------------
 
@@ -189,6 +196,11 @@ class T2TResponder:
         if frame == b"\x50\x00":  # HLTA: no answer
             self._state = _State.IDLE
             return None
+        if self._remove_after is not None:
+            if self._remove_after <= 0:
+                self._state = _State.REMOVED
+                return None
+            self._remove_after -= 1
         self.commands += 1
         try:
             response = bytes(self.tag.exchange(frame))

@@ -16,6 +16,7 @@ Not for production: vpcd listens on every interface.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import struct
@@ -110,10 +111,8 @@ class VpcdLink:
             self._thread = None
         if sock is not None:
             # shutdown wakes the serving thread out of recv(); close alone would not on Linux.
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5.0)
         if sock is not None:
@@ -199,10 +198,8 @@ class VpcdLink:
                     self._sock = None
                     self._thread = None
                     self.torn = torn
-                    try:
+                    with contextlib.suppress(OSError):
                         sock.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
                     sock.close()
                     self._inserted.clear()
 

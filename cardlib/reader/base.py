@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import time
+from typing import Self
 
 from cardlib.apdu import Response, Trace
 from cardlib.cardtype import CardType, card_type_from_atr
@@ -50,7 +51,7 @@ class CardConnection(abc.ABC):
     def disconnect(self) -> None:
         """Release the card (idempotent)."""
 
-    def __enter__(self) -> CardConnection:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

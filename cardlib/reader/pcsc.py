@@ -91,13 +91,20 @@ class PcscConnection(CardConnection):
         if self._hcard is None:
             raise NoCardError("The connection to the card was already closed.")
         hresult, response = scard.SCardTransmit(self._hcard, self._protocol, list(apdu))
-        if hresult == scard.SCARD_S_SUCCESS:
+        if hresult == scard.SCARD_S_SUCCESS and len(response) >= 2:
             return bytes(response)
-        code = _code(hresult)
-        if code in _LINK_FAILED_CODES and self.reader._wait(False, self.reader.removal_grace, 0):
-            # pcscd notices a removal only at its next presence poll (~0.4 s); a command that
-            # failed because the card went away shows up as "not transacted" until then.
-            raise CardRemovedError()
+        # A card leaving mid-command shows up as "not transacted" or, from some drivers (vpcd
+        # when the peer hangs up), as success with no status word. pcscd notices the removal
+        # only at its next presence poll (~0.4 s), so give it that long before blaming the reader.
+        if hresult == scard.SCARD_S_SUCCESS or _code(hresult) in _LINK_FAILED_CODES:
+            if self.reader._wait(False, self.reader.removal_grace, 0):
+                raise CardRemovedError()
+            if hresult == scard.SCARD_S_SUCCESS:
+                raise ReaderError(
+                    f"The reader returned an incomplete answer ({bytes(response).hex() or 'empty'})"
+                    " from the card: put the card on again; if it keeps happening, replug the"
+                    " reader or restart pcscd."
+                )
         raise self.reader._error(hresult, during="a command")
 
     def disconnect(self) -> None:
@@ -134,9 +141,7 @@ class PcscReader(Reader):
     def _choose(reader: str | int) -> str:
         names = pcsc_readers()
         if not names:
-            raise ReaderError(
-                "No PC/SC reader found: is pcscd running and the reader plugged in?"
-            )
+            raise ReaderError("No PC/SC reader found: is pcscd running and the reader plugged in?")
         if isinstance(reader, int):
             if not 0 <= reader < len(names):
                 raise ReaderError(
