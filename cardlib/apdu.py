@@ -18,7 +18,9 @@ SW_WRONG_LENGTH = 0x6700
 SW_SECURITY_NOT_SATISFIED = 0x6982  # ISO 7816-4: security status not satisfied
 SW_AUTH_BLOCKED = 0x6983  # ISO 7816-4: authentication method blocked
 SW_CONDITIONS_NOT_SATISFIED = 0x6985
-SW_COMMAND_NOT_ALLOWED = 0x6986  # ISO 7816-4: command not allowed (no current EF / not authenticated)
+SW_COMMAND_NOT_ALLOWED = (
+    0x6986  # ISO 7816-4: command not allowed (no current EF / not authenticated)
+)
 SW_WRONG_DATA = 0x6A80
 SW_FUNC_NOT_SUPPORTED = 0x6A81  # ACS: function not supported
 SW_WRONG_P1P2 = 0x6B00
@@ -55,7 +57,9 @@ class Response:
         return self.data + self.sw.to_bytes(2, "big")
 
 
-def command(cla: int, ins: int, p1: int, p2: int, data: bytes = b"", le: int | None = None) -> bytes:
+def command(
+    cla: int, ins: int, p1: int, p2: int, data: bytes = b"", le: int | None = None
+) -> bytes:
     """Build a short APDU (case 1-4)."""
     apdu = bytes((cla, ins, p1, p2))
     if data:

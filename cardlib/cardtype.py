@@ -16,7 +16,9 @@ from cardlib.errors import UnknownCardTypeError
 class CardType(enum.Enum):
     MIFARE_CLASSIC_1K = "mifare_classic_1k"
     MIFARE_CLASSIC_4K = "mifare_classic_4k"
-    MIFARE_ULTRALIGHT = "mifare_ultralight"  # Ultralight family incl. EV1 and NTAG21x (same card name)
+    MIFARE_ULTRALIGHT = (
+        "mifare_ultralight"  # Ultralight family incl. EV1 and NTAG21x (same card name)
+    )
     SLE4442 = "sle4442"
 
     @property
@@ -58,7 +60,7 @@ def storage_card_atr(card_name: int) -> bytes:
 
 def card_type_from_atr(atr: bytes) -> CardType:
     """Tell the card type from its ATR, or raise :class:`UnknownCardTypeError` naming the ATR."""
-    if atr == SLE4442_PCSC_ATR or atr == SLE4442_ATR_BYTES:
+    if atr in (SLE4442_PCSC_ATR, SLE4442_ATR_BYTES):
         return CardType.SLE4442
     if len(atr) == 20 and atr[:4] == bytes.fromhex("3B8F8001") and atr[7:12] == PCSC_RID:
         card_name = int.from_bytes(atr[13:15], "big")

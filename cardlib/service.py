@@ -19,9 +19,9 @@ from cardlib.errors import (
     BlankCardError,
     CardError,
     ForeignCardError,
-    FormatError,
     InsufficientFundsError,
     TamperedError,
+    TornWriteError,
     ValueLimitError,
     WrongRoleError,
 )
@@ -147,30 +147,42 @@ class CardService:
 
     def open(self, connection: CardConnection) -> PurseCard:
         """Read and verify the card on ``connection``; raise a CardError saying what is wrong."""
-        medium = medium_for(connection)
-        header_raw = medium.read_header()
-        if header_codec.is_empty(header_raw):
-            raise BlankCardError()
-        peeked = header_codec.peek(header_raw)
+        return self._open(medium_for(connection), connection)
+
+    def _open(self, medium: Medium, connection: CardConnection) -> PurseCard:
+        # One medium per connection: its driver remembers the card's authentication state.
+        header_raw, first_slot = medium.read_public()
+        peeked = self._peek(header_raw, first_slot)
         if peeked.site_id != self.site_id:
             raise ForeignCardError(
                 f"This card belongs to another building (site {peeked.site_id}); "
                 f"this kiosk serves site {self.site_id}."
-            )
-        if peeked.key_version not in self.keys:
-            raise FormatError(
-                f"This card uses key version {peeked.key_version}, which this kiosk does not hold. "
-                "Please call staff."
             )
         keys = self.card_keys(medium.uid, peeked.key_version)
         raw = medium.read_all(keys)
         state = self._verify(medium, raw, keys, connection.card_type)
         return PurseCard(self, medium, keys, state, connection)
 
+    @staticmethod
+    def _peek(header_raw: bytes, first_slot: bytes) -> Header:
+        """The header's claims, before any MAC: blank, unfinished and damaged cards end here."""
+        if header_codec.is_empty(header_raw) and slots.is_empty(first_slot):
+            raise BlankCardError()
+        try:
+            return header_codec.peek(header_raw)
+        except BlankCardError:
+            # No magic. Issuing writes the magic and then slot A last: with slot A empty the issue
+            # was cut short; with slot A written the header was damaged afterwards.
+            if slots.is_empty(first_slot):
+                raise IssueNotFinishedError() from None
+            raise TamperedError("The card's header is damaged. Please call staff.") from None
+
     def read(self, connection: CardConnection) -> CardState:
         return self.open(connection).state
 
-    def _verify(self, medium: Medium, raw: RawPurse, keys: CardKeys, card_type: CardType) -> CardState:
+    def _verify(
+        self, medium: Medium, raw: RawPurse, keys: CardKeys, card_type: CardType
+    ) -> CardState:
         kiosk_pick = None
         try:
             header = header_codec.decode(raw.header, raw.uid, keys.mac_key)
@@ -178,10 +190,15 @@ class CardService:
             if all(slots.is_empty(s) for s in raw.kiosk):
                 raise IssueNotFinishedError() from None
             raise
-        kiosk_pick = slots.pick(
-            raw.kiosk, lambda b: records.decode_kiosk(b, raw.uid, raw.header, keys.mac_key)
-        )
+        try:
+            kiosk_pick = slots.pick(
+                raw.kiosk, lambda b: records.decode_kiosk(b, raw.uid, raw.header, keys.mac_key)
+            )
+        except TornWriteError:
+            kiosk_pick = None
         if kiosk_pick is None:
+            # Every kiosk write goes to the slot *not* holding the newest record, so an issued card
+            # always keeps one valid record: none at all means issuing never completed.
             raise IssueNotFinishedError()
         kiosk_slot, kiosk = Slot(kiosk_pick.slot), kiosk_pick.record
         self._check_counter(raw.uid, KIOSK_COUNTER, kiosk.counter)
@@ -213,13 +230,11 @@ class CardService:
         medium = medium_for(connection)
         assign = getattr(medium, "assign_uid", None)
         uid = assign() if assign is not None else medium.uid
-        header_raw = medium.read_header()
-        if not header_codec.is_empty(header_raw):
+        header_raw, first_slot = medium.read_public()
+        if not (header_codec.is_empty(header_raw) and slots.is_empty(first_slot)):
             try:
-                self.open(connection)
-            except IssueNotFinishedError:
-                pass
-            except BlankCardError:
+                self._open(medium, connection)
+            except BlankCardError:  # blank, or an issue that did not finish: carry on
                 pass
             else:
                 raise AlreadyIssuedError()
@@ -242,7 +257,7 @@ class CardService:
         first_raw = records.encode_kiosk(first, uid, header_raw, keys.mac_key)
         medium.personalise(keys, header_raw, first_raw)
         self.counters.put(uid, KIOSK_COUNTER, 0)
-        return self.read(connection)
+        return self._open(medium, connection).state
 
 
 class PurseCard:
@@ -308,7 +323,9 @@ class PurseCard:
         """What a card meter writes back (used by meters/)."""
         self._require(Role.METER)
         st = self.state
-        key = self.service.keys.meter_key(st.header.key_version, st.header.meter_id, self.service.site_id)
+        key = self.service.keys.meter_key(
+            st.header.key_version, st.header.meter_id, self.service.site_id
+        )
         old = st.meter
         record = replace(record, counter=(old.counter + 1) if old is not None else 1)
         data = records.encode_meter(record, st.uid, self._header_raw(), key)
@@ -357,7 +374,9 @@ class PurseCard:
             counters.put(plan.uid, KIOSK_COUNTER, plan.new.counter)
         else:
             assert isinstance(plan.new, MeterRecord)
-            self.state = replace(self.state, meter=plan.new, meter_slot=plan.slot, meter_problem=None)
+            self.state = replace(
+                self.state, meter=plan.new, meter_slot=plan.slot, meter_problem=None
+            )
             counters.put(plan.uid, METER_COUNTER, plan.new.counter)
 
     def _header_raw(self) -> bytes:

@@ -88,8 +88,10 @@ del N, A, B, AB
 
 #: default Key A and Key B of a new card
 TRANSPORT_KEY = bytes.fromhex("FFFFFFFFFFFF")
-#: access bits and general purpose byte of a new card: data 000, trailer 001
+#: trailer bytes 6-9 of a new card (access bits data 000, trailer 001, then the GPB 69)
 TRANSPORT_ACCESS = bytes.fromhex("FF078069")
+#: trailer bytes 6-8 of a new card: the access bits alone
+TRANSPORT_ACCESS_BITS = TRANSPORT_ACCESS[:3]
 #: the general purpose byte (byte 9); it carries no meaning for the card
 DEFAULT_GPB = 0x69
 
@@ -143,9 +145,8 @@ def trailer_rights(condition: int) -> TrailerRights:
 #: the project's sectors (docs/card-format.md §3): data blocks C=100 (read A|B, write B), trailer
 #: C=011 (keys and access bits writable with Key B only, Key B never readable)
 PURSE_CONDITIONS = (0b100, 0b100, 0b100, 0b011)
-PURSE_ACCESS_BITS = encode(PURSE_CONDITIONS)  # 78 77 88
-#: trailer bytes 6-9 (access bits + general purpose byte), laid out like TRANSPORT_ACCESS
-PURSE_ACCESS = PURSE_ACCESS_BITS + bytes((DEFAULT_GPB,))
+#: trailer bytes 6-8 only (78 77 88): the driver's Trailer carries the general purpose byte apart
+PURSE_ACCESS = encode(PURSE_CONDITIONS)
 
 
 def trailer(key_a: bytes, access: bytes, key_b: bytes) -> bytes:

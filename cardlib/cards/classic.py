@@ -11,8 +11,8 @@ import enum
 from dataclasses import dataclass
 
 from cardlib.apdu import check
-from cardlib.cardtype import CardType
 from cardlib.cards import pcsc3
+from cardlib.cardtype import CardType
 from cardlib.errors import AccessDeniedError, AuthenticationError, FormatError, TransmitError
 from cardlib.reader.base import CardConnection
 

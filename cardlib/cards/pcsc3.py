@@ -59,7 +59,11 @@ def update_binary(block: int, data: bytes) -> bytes:
 def value_operation(block: int, op: int, value: int) -> bytes:
     # The APDU carries the value most significant byte first; the card stores it LSB first.
     return command(
-        CLA_PSEUDO, INS_VALUE_OPERATION, 0x00, block, bytes((op,)) + value.to_bytes(4, "big", signed=True)
+        CLA_PSEUDO,
+        INS_VALUE_OPERATION,
+        0x00,
+        block,
+        bytes((op,)) + value.to_bytes(4, "big", signed=True),
     )
 
 

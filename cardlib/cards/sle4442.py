@@ -57,7 +57,9 @@ class Sle4442:
         """Tell the reader which memory card protocol to speak (must come first)."""
         if self._selected:
             return
-        apdu = command(CLA_PSEUDO, INS_SELECT_CARD_TYPE, 0x00, 0x00, bytes((CARD_TYPE_SLE4432_4442,)))
+        apdu = command(
+            CLA_PSEUDO, INS_SELECT_CARD_TYPE, 0x00, 0x00, bytes((CARD_TYPE_SLE4432_4442,))
+        )
         check(self.connection.transmit(apdu), TransmitError, "selecting the SLE4442 protocol")
         self._selected = True
 

@@ -99,7 +99,9 @@ class Ultralight:
 
     def native(self, frame: bytes) -> bytes:
         """Send a native frame through direct transmit; return the card's answer."""
-        response = check(self.connection.transmit(pcsc3.direct_transmit(frame)), what="direct transmit")
+        response = check(
+            self.connection.transmit(pcsc3.direct_transmit(frame)), what="direct transmit"
+        )
         data = response.data
         head = pcsc3.PN532_IN_COMMUNICATE_THRU_RESPONSE
         if len(data) < 3 or data[:2] != head:

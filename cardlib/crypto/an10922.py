@@ -52,7 +52,7 @@ def diversify_aes128(master: bytes, data: bytes) -> bytes:
 
 def _subkeys(key: bytes) -> tuple[bytes, bytes]:
     """CMAC subkeys K1, K2 (SP 800-38B §6.1): L = AES(key, 0^128), K1 = L·x, K2 = K1·x."""
-    encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()  # noqa: S305 - one block
+    encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()  # one block: ECB is AES
     lvalue = encryptor.update(bytes(BLOCK)) + encryptor.finalize()
     k1 = _double(lvalue)
     return k1, _double(k1)

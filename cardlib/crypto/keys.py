@@ -32,8 +32,8 @@ SLE_PSC_SIZE = 3
 MAX_KEY_VERSION = 0xFF  # one byte in the header
 
 # names of the two keys in one key version's configuration entry
-CONFIG_SITE_MASTER = "site_master"
-CONFIG_METER_MASTER = "meter_master"
+CONFIG_SITE_MASTER = "site"
+CONFIG_METER_MASTER = "meter"
 
 
 class KeyConfigError(ValueError):
@@ -50,8 +50,10 @@ class MasterKeys:
 
     def __post_init__(self) -> None:
         if not 0 <= self.key_version <= MAX_KEY_VERSION:
-            raise KeyConfigError(f"key version must be 0..{MAX_KEY_VERSION}, got {self.key_version}")
-        for name in (CONFIG_SITE_MASTER, CONFIG_METER_MASTER):
+            raise KeyConfigError(
+                f"key version must be 0..{MAX_KEY_VERSION}, got {self.key_version}"
+            )
+        for name in ("site_master", "meter_master"):
             value = getattr(self, name)
             if not isinstance(value, bytes) or len(value) != KEY_SIZE:
                 raise KeyConfigError(
@@ -65,8 +67,12 @@ class MasterKeys:
         """Every key of the card with this UID on this site (spec §2)."""
         return CardKeys.derive(self, uid, site_id)
 
-    def meter_key(self, site_id: int, meter_id: int) -> bytes:
-        """K_meter = AN10922(K_meter_master, "MTR" ‖ meter id ‖ site id): the meter record MAC key."""
+    def meter_key(self, meter_id: int, site_id: int) -> bytes:
+        """K_meter = AN10922(K_meter_master, "MTR" ‖ meter id ‖ site id), the meter record key.
+
+        Arguments in the order of the derivation input. It does not depend on the card: the meter
+        record MAC binds the record to the card through the UID in its input.
+        """
         return diversify_aes128(
             self.meter_master, LABEL_METER + _id_bytes(meter_id) + _id_bytes(site_id)
         )
@@ -128,8 +134,8 @@ class KeyRing:
             self._keys[mk.key_version] = mk
 
     @classmethod
-    def from_config(cls, config: Mapping[int | str, Mapping[str, str]]) -> KeyRing:
-        """Build from ``{key_version: {"site_master": hex, "meter_master": hex}}``.
+    def from_mapping(cls, config: Mapping[int | str, Mapping[str, str]]) -> KeyRing:
+        """Build from ``{key_version: {"site": hex, "meter": hex}}`` (the ``[keys.N]`` tables).
 
         Hex may contain spaces or colons. Any missing, non-hex or wrong-length key is a
         :class:`KeyConfigError` naming the entry (never a silent default).
@@ -154,8 +160,16 @@ class KeyRing:
         return tuple(sorted(self._keys))
 
     @property
+    def latest_version(self) -> int:
+        """The highest key version: what new cards are issued with."""
+        return max(self._keys)
+
+    @property
     def current(self) -> MasterKeys:
-        return self._keys[max(self._keys)]
+        return self._keys[self.latest_version]
+
+    def __contains__(self, key_version: object) -> bool:
+        return key_version in self._keys
 
     def get(self, key_version: int) -> MasterKeys:
         """The keys of ``key_version``; a card of an unknown version is a :class:`FormatError`."""
@@ -169,8 +183,8 @@ class KeyRing:
     def card_keys(self, key_version: int, uid: bytes, site_id: int) -> CardKeys:
         return self.get(key_version).card_keys(uid, site_id)
 
-    def meter_key(self, key_version: int, site_id: int, meter_id: int) -> bytes:
-        return self.get(key_version).meter_key(site_id, meter_id)
+    def meter_key(self, key_version: int, meter_id: int, site_id: int) -> bytes:
+        return self.get(key_version).meter_key(meter_id, site_id)
 
     def __repr__(self) -> str:
         return f"KeyRing(versions={self.versions})"
@@ -186,16 +200,16 @@ def generate_demo_keys(key_version: int = 1) -> MasterKeys:
 
 
 def _parse_hex_key(entry: Mapping[str, str], name: str, version: int) -> bytes:
-    if name not in entry:
-        raise KeyConfigError(f"key version {version}: {name} is missing")
+    if not entry.get(name):
+        raise KeyConfigError(f"key version {version}: the {name} master key is missing")
     text = str(entry[name]).replace(" ", "").replace(":", "")
     try:
         value = bytes.fromhex(text)
     except ValueError:
-        raise KeyConfigError(f"key version {version}: {name} is not hex") from None
+        raise KeyConfigError(f"key version {version}: the {name} master key is not hex") from None
     if len(value) != KEY_SIZE:
         raise KeyConfigError(
-            f"key version {version}: {name} must be {KEY_SIZE} bytes "
+            f"key version {version}: the {name} master key must be {KEY_SIZE} bytes "
             f"({2 * KEY_SIZE} hex digits), got {len(value)}"
         )
     return value

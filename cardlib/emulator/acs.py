@@ -160,6 +160,8 @@ class ContactlessFront(AcsFront):
     read_lengths: tuple[int, ...] = (16,)
     #: Lc UPDATE BINARY requires
     write_length: int = 16
+    #: whether the card has sector keys (GENERAL AUTHENTICATE); without them it answers 6A 81
+    has_sector_keys: bool = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -178,6 +180,7 @@ class ContactlessFront(AcsFront):
     def write_block(self, block: int, data: bytes) -> None: ...
 
     def authenticate(self, block: int, key_type: KeyType, key: bytes) -> None:
+        """Open the block's sector with ``key`` (cards with :attr:`has_sector_keys`)."""
         raise Refused(SW_FUNC_NOT_SUPPORTED)
 
     def value_operation(self, block: int, op: int, operand: int) -> None:
@@ -223,6 +226,8 @@ class ContactlessFront(AcsFront):
         return self._auth(block, key_type, slot)
 
     def _auth(self, block: int, key_type: int, slot: int) -> bytes:
+        if not self.has_sector_keys:
+            raise Refused(SW_FUNC_NOT_SUPPORTED)
         if slot >= KEY_SLOTS:
             raise Refused(SW_WRONG_P1P2, "no such key slot")
         if key_type not in (KeyType.A, KeyType.B):
@@ -307,7 +312,7 @@ _CONTACTLESS = {
 
 
 class Sle4442Front(AcsFront):
-    """An ACR38-style contact reader with an SLE4442: SELECT_CARD_TYPE first, then memory commands."""
+    """An ACR38-style contact reader with an SLE4442: SELECT_CARD_TYPE first, then the rest."""
 
     def __init__(self) -> None:
         super().__init__()

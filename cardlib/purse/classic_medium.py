@@ -25,8 +25,11 @@ class ClassicMedium(Medium):
     def _read_uid(self) -> bytes:
         return self.card.get_uid()
 
-    def read_header(self) -> bytes:
-        return self._read_sector1()[: layout.HEADER_SIZE]
+    def read_public(self) -> tuple[bytes, bytes]:
+        sector1 = self._read_sector1()
+        (slot_a,) = L.blocks(RecordKind.KIOSK, Slot.A)
+        offset = L.sector1_blocks.index(slot_a) * 16
+        return sector1[: layout.HEADER_SIZE], sector1[offset : offset + 16]
 
     def _read_sector1(self) -> bytes:
         if self._sector1 is None:
@@ -55,9 +58,7 @@ class ClassicMedium(Medium):
                 if block in L.record_blocks:
                     blocks[block] = self.card.read_block(block)
         header = sector1[: layout.HEADER_SIZE]
-        blocks.update(
-            {b: sector1[i * 16 : (i + 1) * 16] for i, b in enumerate(L.sector1_blocks)}
-        )
+        blocks.update({b: sector1[i * 16 : (i + 1) * 16] for i, b in enumerate(L.sector1_blocks)})
 
         def record(kind: RecordKind, slot: Slot) -> bytes:
             return b"".join(blocks[b] for b in L.blocks(kind, slot))
@@ -91,8 +92,8 @@ class ClassicMedium(Medium):
                 if sector == L.header_sector:
                     continue
                 self.card.write_block(block, ZERO_BLOCK)
-        header_blocks = L.header_blocks
-        for i, block in enumerate(header_blocks):
+        # The block with the magic goes last: a header torn before it has no magic at all.
+        for i, block in reversed(list(enumerate(L.header_blocks))):
             self.card.write_block(block, header[i * 16 : (i + 1) * 16])
         # Slot B of the kiosk record was zeroed above; the first record goes to slot A.
         (first_block,) = L.blocks(RecordKind.KIOSK, Slot.A)
@@ -113,5 +114,7 @@ class ClassicMedium(Medium):
                 ) from None
             return
         key_a = layout.PUBLIC_HEADER_KEY_A if sector == L.header_sector else keys.classic_key_a
-        self.card.write_trailer(sector, Trailer(key_a, PURSE_ACCESS, GENERAL_PURPOSE_BYTE, keys.classic_key_b))
+        self.card.write_trailer(
+            sector, Trailer(key_a, PURSE_ACCESS, GENERAL_PURPOSE_BYTE, keys.classic_key_b)
+        )
         self.card.authenticate(sector, keys.classic_key_b, KeyType.B)

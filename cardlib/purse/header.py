@@ -110,10 +110,15 @@ def decode(raw: bytes, uid: bytes, mac_key: bytes) -> Header:
     return _parse(raw)
 
 
+def is_empty(raw: bytes) -> bool:
+    """All 00 or all FF: the header area of a card that was never personalised (or was wiped)."""
+    return raw in (bytes(len(raw)), b"\xff" * len(raw))
+
+
 def _check_layout(raw: bytes) -> None:
     if len(raw) != HEADER_SIZE:
         raise ValueError(f"a header is {HEADER_SIZE} bytes, got {len(raw)}")
-    if raw in (bytes(HEADER_SIZE), b"\xff" * HEADER_SIZE) or raw[: len(MAGIC)] != MAGIC:
+    if is_empty(raw) or raw[: len(MAGIC)] != MAGIC:
         raise BlankCardError()
     if raw[len(MAGIC)] != FORMAT_VERSION:
         raise FormatError(f"This card is in format version {raw[len(MAGIC)]}, not understood here.")

@@ -8,26 +8,12 @@ makes no decisions: the card service above decides what to write and checks what
 from __future__ import annotations
 
 import abc
-import enum
 from dataclasses import dataclass
 
 from cardlib.cardtype import CardType
 from cardlib.crypto.keys import CardKeys
+from cardlib.purse.slots import RecordKind, Slot
 from cardlib.reader.base import CardConnection
-
-
-class RecordKind(enum.Enum):
-    KIOSK = "kiosk"
-    METER = "meter"
-
-
-class Slot(enum.IntEnum):
-    A = 0
-    B = 1
-
-    @property
-    def other(self) -> Slot:
-        return Slot.B if self is Slot.A else Slot.A
 
 
 @dataclass(frozen=True)
@@ -59,8 +45,16 @@ class Medium(abc.ABC):
     def _read_uid(self) -> bytes: ...
 
     @abc.abstractmethod
+    def read_public(self) -> tuple[bytes, bytes]:
+        """The header and kiosk slot A, readable without the card's keys.
+
+        The header says which site and key version the card has; slot A is where issuing writes
+        its last record, so together they tell a blank card, an issue that did not finish, and a
+        damaged header apart before any key is derived.
+        """
+
     def read_header(self) -> bytes:
-        """The 32 header bytes, readable without the card's keys (to learn site and key version)."""
+        return self.read_public()[0]
 
     @abc.abstractmethod
     def read_all(self, keys: CardKeys) -> RawPurse:
@@ -74,8 +68,9 @@ class Medium(abc.ABC):
     def personalise(self, keys: CardKeys, header: bytes, first_record: bytes) -> None:
         """Turn a blank card (or one whose issuing was interrupted) into an issued one.
 
-        Resumable: every step first looks at what is already done. The first kiosk record is the
-        last write, so a card torn anywhere before it reads as "issuing not finished".
+        Resumable: every step first looks at what is already done. The header is written with its
+        magic last and the first kiosk record after it, so a card torn anywhere before that last
+        write reads as "issuing not finished".
         """
 
     def disconnect(self) -> None:

@@ -33,7 +33,9 @@ INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
 
 _KIOSK = struct.Struct(">IiH")  # counter, value, purchase seq
-_METER = struct.Struct(">IIiHBBI4s")  # counter, reading, credit, last seq, flags, refusal, time, rsv
+_METER = struct.Struct(
+    ">IIiHBBI4s"
+)  # counter, reading, credit, last seq, flags, refusal, time, rsv
 assert _KIOSK.size == KIOSK_MAC_OFFSET and _METER.size == METER_MAC_OFFSET
 _RESERVED = bytes(4)
 
@@ -78,12 +80,12 @@ class KioskRecord:
 
     def encode(self, uid: bytes, header_raw: bytes, mac_key: bytes) -> bytes:
         """The 16 record bytes, MACed under K_mac over UID, header[0:26] and the record."""
-        return _encode_kiosk(self, uid, header_raw, mac_key)
+        return encode_kiosk(self, uid, header_raw, mac_key)
 
     @classmethod
     def decode(cls, raw: bytes, uid: bytes, header_raw: bytes, mac_key: bytes) -> KioskRecord:
         """Verify and parse; a MAC that fails (any change, another card) is TamperedError."""
-        return _decode_kiosk(raw, uid, header_raw, mac_key)
+        return decode_kiosk(raw, uid, header_raw, mac_key)
 
 
 @dataclass(frozen=True)
@@ -114,12 +116,12 @@ class MeterRecord:
 
     def encode(self, uid: bytes, header_raw: bytes, meter_key: bytes) -> bytes:
         """The 32 record bytes, MACed under K_meter over UID, header[0:26] and the record."""
-        return _encode_meter(self, uid, header_raw, meter_key)
+        return encode_meter(self, uid, header_raw, meter_key)
 
     @classmethod
     def decode(cls, raw: bytes, uid: bytes, header_raw: bytes, meter_key: bytes) -> MeterRecord:
         """Verify and parse; a bad MAC is TamperedError, unknown flags/codes FormatError."""
-        return _decode_meter(raw, uid, header_raw, meter_key)
+        return decode_meter(raw, uid, header_raw, meter_key)
 
 
 def next_counter(counter: int) -> int:
@@ -129,18 +131,21 @@ def next_counter(counter: int) -> int:
     return counter + 1
 
 
-def _encode_kiosk(record: KioskRecord, uid: bytes, header_raw: bytes, mac_key: bytes) -> bytes:
+def encode_kiosk(record: KioskRecord, uid: bytes, header_raw: bytes, mac_key: bytes) -> bytes:
+    """The 16 bytes of a kiosk record; ``header_raw`` is the card's 32 header bytes."""
     body = _KIOSK.pack(record.counter, record.value, record.purchase_seq)
     return body + _mac(mac_key, KIOSK_MAC_DOMAIN, uid, header_raw, body, KIOSK_RECORD_SIZE)
 
 
-def _decode_kiosk(raw: bytes, uid: bytes, header_raw: bytes, mac_key: bytes) -> KioskRecord:
+def decode_kiosk(raw: bytes, uid: bytes, header_raw: bytes, mac_key: bytes) -> KioskRecord:
+    """Verify and parse a kiosk record; a MAC that fails is :class:`TamperedError`."""
     body = _verified(raw, KIOSK_RECORD_SIZE, KIOSK_MAC_DOMAIN, uid, header_raw, mac_key, "kiosk")
     counter, value, seq = _KIOSK.unpack(body)
     return KioskRecord(counter=counter, value=value, purchase_seq=seq)
 
 
-def _encode_meter(record: MeterRecord, uid: bytes, header_raw: bytes, meter_key: bytes) -> bytes:
+def encode_meter(record: MeterRecord, uid: bytes, header_raw: bytes, meter_key: bytes) -> bytes:
+    """The 32 bytes of a meter record, MACed under K_meter."""
     body = _METER.pack(
         record.counter,
         record.reading,
@@ -154,7 +159,8 @@ def _encode_meter(record: MeterRecord, uid: bytes, header_raw: bytes, meter_key:
     return body + _mac(meter_key, METER_MAC_DOMAIN, uid, header_raw, body, METER_RECORD_SIZE)
 
 
-def _decode_meter(raw: bytes, uid: bytes, header_raw: bytes, meter_key: bytes) -> MeterRecord:
+def decode_meter(raw: bytes, uid: bytes, header_raw: bytes, meter_key: bytes) -> MeterRecord:
+    """Verify and parse a meter record: bad MAC TamperedError, unknown flags/codes FormatError."""
     body = _verified(raw, METER_RECORD_SIZE, METER_MAC_DOMAIN, uid, header_raw, meter_key, "meter")
     counter, reading, credit, seq, flags, refusal, seconds, reserved = _METER.unpack(body)
     # A verified record with unknown values was written by a newer meter, not forged.

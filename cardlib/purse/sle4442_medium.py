@@ -13,6 +13,7 @@ import secrets
 from cardlib.cards.sle4442 import Sle4442
 from cardlib.crypto.keys import CardKeys
 from cardlib.errors import AuthenticationError, CardLockedError, TornWriteError
+from cardlib.purse import header as header_codec
 from cardlib.purse import layout
 from cardlib.purse.medium import Medium, RawPurse, RecordKind, Slot
 from cardlib.reader.base import CardConnection
@@ -33,8 +34,12 @@ class Sle4442Medium(Medium):
     def _read_uid(self) -> bytes:
         return self.card.read(L.card_id_address, L.card_id_size)
 
-    def read_header(self) -> bytes:
-        return self.card.read(L.header_address, layout.HEADER_SIZE)
+    def read_public(self) -> tuple[bytes, bytes]:
+        slot_a = L.address(RecordKind.KIOSK, Slot.A)
+        span = self.card.read(
+            L.header_address, slot_a - L.header_address + layout.KIOSK_RECORD_SIZE
+        )
+        return span[: layout.HEADER_SIZE], span[-layout.KIOSK_RECORD_SIZE :]
 
     def read_all(self, keys: CardKeys) -> RawPurse:
         start, end = L.card_id_address, L.end_address
@@ -95,5 +100,8 @@ class Sle4442Medium(Medium):
         self._unlocked = True
         empty_from = L.address(RecordKind.KIOSK, Slot.B)
         self.card.write(empty_from, bytes(L.end_address - empty_from))
-        self.card.write(L.header_address, header)
+        # Magic (the first two bytes) last: a header torn before it has no magic at all.
+        magic = len(header_codec.MAGIC)
+        self.card.write(L.header_address + magic, header[magic:])
+        self.card.write(L.header_address, header[:magic])
         self.card.write(L.address(RecordKind.KIOSK, Slot.A), first_record)

@@ -18,7 +18,6 @@ from typing import Generic, Protocol, TypeVar
 from cardlib.errors import FormatError, ReplayError, TamperedError, TornWriteError
 
 
-
 class Counted(Protocol):
     """A record with a counter that every write increases (KioskRecord, MeterRecord)."""
 
@@ -31,9 +30,9 @@ R = TypeVar("R", bound=Counted)
 EMPTY_BYTES = (0x00, 0xFF)
 
 
-class Slot(enum.Enum):
-    A = "A"
-    B = "B"
+class Slot(enum.IntEnum):
+    A = 0
+    B = 1
 
     @property
     def other(self) -> Slot:
@@ -68,24 +67,22 @@ def is_empty(raw: bytes) -> bool:
     return any(raw == bytes((b,)) * len(raw) for b in EMPTY_BYTES)
 
 
-def pick(
-    raw_a: bytes,
-    raw_b: bytes,
-    decode: Callable[[bytes], R],
-) -> Picked[R] | None:
-    """The newest valid record of two slots, or None when both slots are empty.
+def pick(raw: tuple[bytes, bytes], decode: Callable[[bytes], R]) -> Picked[R] | None:
+    """The newest valid record of the two slots ``raw`` = (slot A, slot B), or None if both are
+    empty.
 
     ``decode`` verifies and parses one slot, raising TamperedError or FormatError for an invalid
     one. Raises :class:`TornWriteError` when neither slot is valid but one is not empty, and
     :class:`TamperedError` for two different valid records with the same counter (a writer never
     makes that: it only arises by splicing copies of the card together).
     """
+    raw_a, raw_b = raw
     valid: dict[Slot, R] = {}
-    for slot, raw in ((Slot.A, raw_a), (Slot.B, raw_b)):
-        if is_empty(raw):
+    for slot, data in zip(Slot, raw, strict=True):
+        if is_empty(data):
             continue
         try:
-            valid[slot] = decode(raw)
+            valid[slot] = decode(data)
         except (TamperedError, FormatError):
             continue  # a torn or forged slot; the other one decides
     if not valid:
@@ -115,7 +112,7 @@ def check_counter(card_counter: int, last_seen: int | None) -> None:
 
 
 class CounterStore(Protocol):
-    """The highest counter seen per card UID and record kind (the kiosk keeps it in its database)."""
+    """The highest counter seen per card UID and record kind (the kiosk keeps it in its DB)."""
 
     def get(self, uid: bytes, kind: str) -> int | None: ...
 
@@ -129,11 +126,16 @@ class MemoryCounterStore:
         self._counters: dict[tuple[bytes, str], int] = {}
 
     def get(self, uid: bytes, kind: str) -> int | None:
-        return self._counters.get((bytes(uid), str(kind)))
+        return self._counters.get(_key(uid, kind))
 
     def put(self, uid: bytes, kind: str, counter: int) -> None:
-        key = (bytes(uid), str(kind))
+        key = _key(uid, kind)
         self._counters[key] = max(counter, self._counters.get(key, counter))
+
+
+def _key(uid: bytes, kind: str | enum.Enum) -> tuple[bytes, str]:
+    # kinds arrive as RecordKind, plain strings or other enums with the same values
+    return bytes(uid), str(kind.value if isinstance(kind, enum.Enum) else kind)
 
 
 def check_and_remember(store: CounterStore, uid: bytes, kind: str, card_counter: int) -> None:

@@ -30,9 +30,13 @@ class UltralightMedium(Medium):
                 f"{(L.last_page - L.first_page + 1) * PAGE_SIZE}. Please use an NTAG213 or larger."
             )
 
-    def read_header(self) -> bytes:
+    def read_public(self) -> tuple[bytes, bytes]:
         self._check_size()
-        return self.card.read(L.header_page, layout.HEADER_SIZE)
+        slot_a = L.page(RecordKind.KIOSK, Slot.A)
+        span = self.card.read(
+            L.header_page, (slot_a - L.header_page) * PAGE_SIZE + layout.KIOSK_RECORD_SIZE
+        )
+        return span[: layout.HEADER_SIZE], span[-layout.KIOSK_RECORD_SIZE :]
 
     def read_all(self, keys: CardKeys) -> RawPurse:
         self._check_size()
@@ -82,5 +86,7 @@ class UltralightMedium(Medium):
             ) from None
         empty_from = L.page(RecordKind.KIOSK, Slot.B)
         self.card.write(empty_from, bytes((L.last_page - empty_from + 1) * PAGE_SIZE))
-        self.card.write(L.header_page, header)
+        # Magic page last: a header torn before it has no magic at all.
+        self.card.write(L.header_page + 1, header[PAGE_SIZE:])
+        self.card.write(L.header_page, header[:PAGE_SIZE])
         self.card.write(L.page(RecordKind.KIOSK, Slot.A), first_record)

@@ -14,7 +14,7 @@ RFC4493_KEY = bytes.fromhex("2b7e151628aed2a6abf7158809cf4f3c")
 def test_libfreefare_vector() -> None:
     # libfreefare test/test_mifare_key_deriver_an10922.c: UID ‖ AID ‖ system id "NXP Abu"
     master = bytes.fromhex("00112233445566778899AABBCCDDEEFF")
-    data = bytes.fromhex("04782E21801D80" "3042F5" "4E585020416275")
+    data = bytes.fromhex("04782E21801D803042F54E585020416275")
     assert diversify_aes128(master, data) == bytes.fromhex("A8DD63A3B89D54B37CA802473FDA9175")
 
 

@@ -3,6 +3,8 @@ tearing at every command and inside every write, tampering, replay, and cards th
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from cardlib.emulator.base import EmulatedCard
@@ -25,10 +27,14 @@ from cardlib.reader.emulated import EmulatedReader
 from cardlib.service import AlreadyIssuedError, CardService, IssueNotFinishedError
 from tests import cards
 
-ALL = pytest.mark.parametrize("make", list(cards.CARD_FACTORIES.values()), ids=list(cards.CARD_FACTORIES))
+ALL = pytest.mark.parametrize(
+    "make", list(cards.CARD_FACTORIES.values()), ids=list(cards.CARD_FACTORIES)
+)
 
 
-def issued(make, issue=cards.WALLET, svc: CardService | None = None) -> tuple[EmulatedReader, EmulatedCard, CardService]:
+def issued(
+    make, issue=cards.WALLET, svc: CardService | None = None
+) -> tuple[EmulatedReader, EmulatedCard, CardService]:
     svc = svc or cards.service()
     card = make()
     reader = EmulatedReader()
@@ -91,7 +97,15 @@ def test_meter_purchase_merges_into_one_the_meter_has_not_loaded(make):
         assert (card.state.kiosk.purchase_seq, card.state.pending_purchase) == (1, 1500)
         # the meter loads purchase 1 and writes its state back
         card.write_meter_state(
-            MeterRecord(counter=0, reading=12_345, credit=1500, last_loaded_seq=1, flags=0, refusal=0, time=_t())
+            MeterRecord(
+                counter=0,
+                reading=12_345,
+                credit=1500,
+                last_loaded_seq=1,
+                flags=0,
+                refusal=0,
+                time=_t(),
+            )
         )
     with reader.connect() as conn:
         card = svc.open(conn)
@@ -131,10 +145,8 @@ def test_tear_at_every_command_of_a_credit_leaves_old_or_new_and_a_retap_finishe
             purse.credit(300)
             plan = purse.plan_credit(700)
             card.arm_tear(TearPlan(after_commands=cut))
-            try:
+            with contextlib.suppress(CardRemovedError):
                 purse.apply(plan)
-            except CardRemovedError:
-                pass
         reader.insert(card)
         with reader.connect() as conn:
             purse = svc.open(conn)

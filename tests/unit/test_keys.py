@@ -34,7 +34,7 @@ def test_derivations_follow_the_spec_table() -> None:
     assert (keys.ntag_pwd, keys.ntag_pack) == (pw[:4], pw[4:6])
     assert keys.sle_psc == diversify_aes128(SITE, b"PSC" + UID + site)[:3]
     assert keys.key_version == 1
-    meter_key = MASTERS.meter_key(SITE_ID, 77)
+    meter_key = MASTERS.meter_key(77, SITE_ID)
     assert meter_key == diversify_aes128(METER, b"MTR" + (77).to_bytes(4, "big") + site)
 
 
@@ -83,10 +83,10 @@ def test_master_keys_validate() -> None:
 
 
 def test_keyring_from_config() -> None:
-    ring = KeyRing.from_config(
+    ring = KeyRing.from_mapping(
         {
-            "1": {"site_master": SITE.hex(), "meter_master": METER.hex()},
-            2: {"site_master": "AA " * 16, "meter_master": ":".join(["bb"] * 16)},
+            "1": {"site": SITE.hex(), "meter": METER.hex()},
+            2: {"site": "AA " * 16, "meter": ":".join(["bb"] * 16)},
         }
     )
     assert ring.versions == (1, 2)
@@ -94,7 +94,9 @@ def test_keyring_from_config() -> None:
     assert ring.get(1).site_master == SITE
     assert ring.get(2).meter_master == b"\xbb" * 16
     assert ring.card_keys(1, UID, SITE_ID) == MASTERS.card_keys(UID, SITE_ID)
-    assert ring.meter_key(1, SITE_ID, 5) == MASTERS.meter_key(SITE_ID, 5)
+    assert ring.meter_key(1, 5, SITE_ID) == MASTERS.meter_key(5, SITE_ID)
+    assert 1 in ring and 3 not in ring
+    assert ring.latest_version == 2
     with pytest.raises(FormatError, match="key version 3"):
         ring.get(3)
     assert SITE.hex() not in repr(ring)
@@ -103,21 +105,22 @@ def test_keyring_from_config() -> None:
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ({"site_master": "00" * 15, "meter_master": "11" * 16}, "site_master must be 16 bytes"),
-        ({"site_master": "zz" * 16, "meter_master": "11" * 16}, "site_master is not hex"),
-        ({"site_master": "00" * 16}, "meter_master is missing"),
+        ({"site": "00" * 15, "meter": "11" * 16}, "site master key must be 16 bytes"),
+        ({"site": "zz" * 16, "meter": "11" * 16}, "site master key is not hex"),
+        ({"site": "00" * 16}, "meter master key is missing"),
+        ({"site": "00" * 16, "meter": ""}, "meter master key is missing"),
     ],
 )
 def test_keyring_config_errors(entry: dict[str, str], message: str) -> None:
     with pytest.raises(KeyConfigError, match=message):
-        KeyRing.from_config({1: entry})
+        KeyRing.from_mapping({1: entry})
 
 
 def test_keyring_needs_keys_and_numeric_versions() -> None:
     with pytest.raises(KeyConfigError):
-        KeyRing.from_config({})
+        KeyRing.from_mapping({})
     with pytest.raises(KeyConfigError):
-        KeyRing.from_config({"one": {"site_master": "00" * 16, "meter_master": "00" * 16}})
+        KeyRing.from_mapping({"one": {"site": "00" * 16, "meter": "00" * 16}})
     with pytest.raises(KeyConfigError):
         KeyRing([MASTERS, MASTERS])
 
