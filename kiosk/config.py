@@ -24,10 +24,9 @@ class ConfigError(Exception):
 
 @dataclass
 class ReaderConfig:
-    #: "pcsc" (optionally with a name substring), "nfc" (an nfcpy path), or "emulated"
-    kind: str = "pcsc"
-    name: str = ""
-    path: str = ""
+    #: a reader spec as cardlib.reader.spec.open_reader takes it: pcsc, pcsc:NAME, nfc:PATH,
+    #: emulated:FILE
+    spec: str = "pcsc"
 
 
 @dataclass
@@ -38,6 +37,8 @@ class Config:
     currency: int = 156
     reader: ReaderConfig = field(default_factory=ReaderConfig)
     source: str = "<defaults>"
+    #: where the kiosk keeps its own state (card counters) -- beside the configuration file
+    state_dir: Path = field(default_factory=Path.cwd)
 
 
 def load(path: str | os.PathLike[str] | None = None) -> Config:
@@ -53,7 +54,9 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
         data = tomllib.loads(file.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file} is not valid TOML: {exc}") from exc
-    return from_mapping(data, source=str(file))
+    config = from_mapping(data, source=str(file))
+    config.state_dir = file.resolve().parent
+    return config
 
 
 def from_mapping(data: dict, source: str = "<mapping>") -> Config:
@@ -80,7 +83,10 @@ def from_mapping(data: dict, source: str = "<mapping>") -> Config:
     except ValueError as exc:
         raise ConfigError(f"{source}: {exc}") from exc
     current = int(site.get("key_version", max(int(v) for v in keys_table)))
-    reader = ReaderConfig(**data.get("reader", {}))
+    try:
+        reader = ReaderConfig(**data.get("reader", {}))
+    except TypeError as exc:
+        raise ConfigError(f"{source}: [reader] takes only 'spec' ({exc}).") from None
     return Config(
         site_id=site_id,
         keys=ring,
