@@ -159,7 +159,7 @@ class CardService:
                 f"this kiosk serves site {self.site_id}."
             )
         keys = self.card_keys(medium.uid, peeked.key_version)
-        raw = medium.read_all(keys)
+        raw = medium.read_all(keys, meter=peeked.role is Role.METER)
         state = self._verify(medium, raw, keys, connection.card_type)
         return PurseCard(self, medium, keys, state, connection)
 

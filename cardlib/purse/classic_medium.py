@@ -49,14 +49,19 @@ class ClassicMedium(Medium):
                     "This card is locked with keys of another system: it was not issued here."
                 ) from None
 
-    def read_all(self, keys: CardKeys) -> RawPurse:
+    def read_all(self, keys: CardKeys, meter: bool = True) -> RawPurse:
         sector1 = self._read_sector1()
-        blocks: dict[int, bytes] = {}
+        wanted = set(L.blocks(RecordKind.KIOSK, Slot.B))
+        if meter:
+            wanted |= {b for slot in Slot for b in L.blocks(RecordKind.METER, slot)}
+        blocks: dict[int, bytes] = dict.fromkeys(L.record_blocks, ZERO_BLOCK)
         for sector in L.record_sectors:
+            in_sector = [b for b in L.data_blocks_in(sector) if b in wanted]
+            if not in_sector:
+                continue
             self.card.authenticate(sector, keys.classic_key_b, KeyType.B)
-            for block in L.data_blocks_in(sector):
-                if block in L.record_blocks:
-                    blocks[block] = self.card.read_block(block)
+            for block in in_sector:
+                blocks[block] = self.card.read_block(block)
         header = sector1[: layout.HEADER_SIZE]
         blocks.update({b: sector1[i * 16 : (i + 1) * 16] for i, b in enumerate(L.sector1_blocks)})
 

@@ -57,8 +57,9 @@ class Medium(abc.ABC):
         return self.read_public()[0]
 
     @abc.abstractmethod
-    def read_all(self, keys: CardKeys) -> RawPurse:
-        """Header and both slots of both records, in as few commands as the card allows."""
+    def read_all(self, keys: CardKeys, meter: bool = True) -> RawPurse:
+        """Header and both slots of the kiosk record -- and of the meter record when ``meter`` --
+        in as few commands as the card allows (slots not read come back empty)."""
 
     @abc.abstractmethod
     def write_record(self, keys: CardKeys, kind: RecordKind, slot: Slot, data: bytes) -> bytes:

@@ -30,30 +30,38 @@ class Sle4442Medium(Medium):
         self.card_type = connection.card_type
         self.transport_psc = transport_psc
         self._unlocked = False
+        self._span: bytes | None = None  # 0x18-0x9F as last read on this connection
+        self._transport_presented = False
 
     def _read_uid(self) -> bytes:
         return self.card.read(L.card_id_address, L.card_id_size)
 
+    def _read_span(self) -> bytes:
+        # Reading 136 bytes costs one command, like reading 16: read the whole purse once a tap.
+        if self._span is None:
+            self._span = self.card.read(L.card_id_address, L.end_address - L.card_id_address)
+            self._uid = self._span[: L.card_id_size]
+        return self._span
+
+    def _at(self, address: int, size: int) -> bytes:
+        offset = address - L.card_id_address
+        return self._read_span()[offset : offset + size]
+
     def read_public(self) -> tuple[bytes, bytes]:
         slot_a = L.address(RecordKind.KIOSK, Slot.A)
-        span = self.card.read(
-            L.header_address, slot_a - L.header_address + layout.KIOSK_RECORD_SIZE
+        return self._at(L.header_address, layout.HEADER_SIZE), self._at(
+            slot_a, layout.KIOSK_RECORD_SIZE
         )
-        return span[: layout.HEADER_SIZE], span[-layout.KIOSK_RECORD_SIZE :]
 
-    def read_all(self, keys: CardKeys) -> RawPurse:
-        start, end = L.card_id_address, L.end_address
-        span = self.card.read(start, end - start)
-        self._uid = span[: L.card_id_size]
-
-        def at(address: int, size: int) -> bytes:
-            return span[address - start : address - start + size]
+    def read_all(self, keys: CardKeys, meter: bool = True) -> RawPurse:
+        def pair(kind: RecordKind, size: int) -> tuple[bytes, bytes]:
+            return self._at(L.address(kind, Slot.A), size), self._at(L.address(kind, Slot.B), size)
 
         return RawPurse(
-            uid=self._uid,
-            header=at(L.header_address, layout.HEADER_SIZE),
-            kiosk=tuple(at(L.address(RecordKind.KIOSK, s), layout.KIOSK_RECORD_SIZE) for s in Slot),  # type: ignore[arg-type]
-            meter=tuple(at(L.address(RecordKind.METER, s), layout.METER_RECORD_SIZE) for s in Slot),  # type: ignore[arg-type]
+            uid=self.uid,
+            header=self._at(L.header_address, layout.HEADER_SIZE),
+            kiosk=pair(RecordKind.KIOSK, layout.KIOSK_RECORD_SIZE),
+            meter=pair(RecordKind.METER, layout.METER_RECORD_SIZE),
         )
 
     def _unlock(self, keys: CardKeys) -> None:
@@ -64,6 +72,7 @@ class Sle4442Medium(Medium):
     def write_record(self, keys: CardKeys, kind: RecordKind, slot: Slot, data: bytes) -> bytes:
         self._unlock(keys)
         address = L.address(kind, slot)
+        self._span = None
         self.card.write(address, data)
         back = self.card.read(address, len(data))
         if back != data:
@@ -76,22 +85,29 @@ class Sle4442Medium(Medium):
         if self.card.protection_bits() & id_mask == id_mask:
             return self.uid
         self.card.present_psc(self.transport_psc)
+        self._transport_presented = True
         card_id = secrets.token_bytes(L.card_id_size)
         self.card.write(L.card_id_address, card_id)
         self.card.protect(L.card_id_address, card_id)
         self._uid = card_id
+        self._span = None
         return card_id
 
     def personalise(self, keys: CardKeys, header: bytes, first_record: bytes) -> None:
-        # The PSC may still be the transport one (a tear between protecting the id and changing the
-        # code): one wrong presentation costs a try, and the right one restores all three.
+        # A card given its id on this connection still has the transport PSC, already presented.
+        # A resumed one may have either (a tear between protecting the id and changing the code):
+        # one wrong presentation costs a try, and the right one restores all three.
+        self._span = None
         try:
+            if self._transport_presented:
+                raise AuthenticationError()
             self.card.present_psc(keys.sle_psc)
         except CardLockedError:
             raise
         except AuthenticationError:
             try:
-                self.card.present_psc(self.transport_psc)
+                if not self._transport_presented:
+                    self.card.present_psc(self.transport_psc)
             except AuthenticationError:
                 raise AuthenticationError(
                     "This card's code is not ours: it was not issued here. It was not changed."

@@ -18,6 +18,7 @@ class UltralightMedium(Medium):
         self.card = Ultralight(connection)
         self.card_type = connection.card_type
         self._unlocked = False
+        self._public: bytes | None = None  # pages from the header to the end of kiosk slot A
 
     def _read_uid(self) -> bytes:
         return self.card.get_uid()
@@ -33,24 +34,31 @@ class UltralightMedium(Medium):
     def read_public(self) -> tuple[bytes, bytes]:
         self._check_size()
         slot_a = L.page(RecordKind.KIOSK, Slot.A)
-        span = self.card.read(
-            L.header_page, (slot_a - L.header_page) * PAGE_SIZE + layout.KIOSK_RECORD_SIZE
-        )
+        size = (slot_a - L.header_page) * PAGE_SIZE + layout.KIOSK_RECORD_SIZE
+        self._public = span = self.card.read(L.header_page, size)
         return span[: layout.HEADER_SIZE], span[-layout.KIOSK_RECORD_SIZE :]
 
-    def read_all(self, keys: CardKeys) -> RawPurse:
+    def read_all(self, keys: CardKeys, meter: bool = True) -> RawPurse:
         self._check_size()
-        span = self.card.read(L.first_page, (L.last_page - L.first_page + 1) * PAGE_SIZE)
+        # The header and slot A were read a moment ago on this connection: read only the rest.
+        known = self._public or b""
+        end = L.last_page if meter else L.page(RecordKind.KIOSK, Slot.B) + 3
+        rest_from = L.first_page + len(known) // PAGE_SIZE
+        span = known + self.card.read(rest_from, (end - rest_from + 1) * PAGE_SIZE)
+        span = span.ljust((L.last_page - L.first_page + 1) * PAGE_SIZE, b"\x00")
 
         def at(page: int, size: int) -> bytes:
             offset = (page - L.first_page) * PAGE_SIZE
             return span[offset : offset + size]
 
+        def pair(kind: RecordKind, size: int) -> tuple[bytes, bytes]:
+            return at(L.page(kind, Slot.A), size), at(L.page(kind, Slot.B), size)
+
         return RawPurse(
             uid=self.uid,
             header=at(L.header_page, layout.HEADER_SIZE),
-            kiosk=tuple(at(L.page(RecordKind.KIOSK, s), layout.KIOSK_RECORD_SIZE) for s in Slot),  # type: ignore[arg-type]
-            meter=tuple(at(L.page(RecordKind.METER, s), layout.METER_RECORD_SIZE) for s in Slot),  # type: ignore[arg-type]
+            kiosk=pair(RecordKind.KIOSK, layout.KIOSK_RECORD_SIZE),
+            meter=pair(RecordKind.METER, layout.METER_RECORD_SIZE),
         )
 
     def _unlock(self, keys: CardKeys) -> None:
@@ -66,6 +74,7 @@ class UltralightMedium(Medium):
     def write_record(self, keys: CardKeys, kind: RecordKind, slot: Slot, data: bytes) -> bytes:
         self._unlock(keys)
         page = L.page(kind, slot)
+        self._public = None
         self.card.write(page, data)
         back = self.card.read(page, len(data))
         if back != data:
@@ -74,6 +83,7 @@ class UltralightMedium(Medium):
 
     def personalise(self, keys: CardKeys, header: bytes, first_record: bytes) -> None:
         self._check_size()
+        self._public = None
         if self.card.auth0() == AUTH0_DISABLED:
             # Password and PACK are stored before AUTH0 switches protection on (Ultralight.protect),
             # so a tear leaves the card either open or protected by our password, never locked.
