@@ -13,6 +13,7 @@ import argparse
 import time
 from collections.abc import Callable
 
+from cardlib.emulator.pcscd import VPCD_PORT, exclusive_vpcd, start_pcscd, vpcd_reader_name
 from cardlib.emulator.t2t_udp import T2TResponder
 from cardlib.emulator.ultralight import EmulatedUltralight
 from cardlib.emulator.vpcd import VpcdLink
@@ -20,7 +21,6 @@ from cardlib.reader.base import CardConnection
 from cardlib.reader.emulated import EmulatedReader
 from cardlib.reader.nfc import NfcReader
 from cardlib.reader.pcsc import PcscReader
-from tests.integration.pcsc_stack import VPCD_PORT, exclusive_vpcd, start_pcscd, vpcd_reader_name
 
 GET_UID = bytes.fromhex("FFCA000000")
 READ_PAGE_4 = bytes.fromhex("FFB0000410")

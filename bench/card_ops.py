@@ -142,7 +142,7 @@ def in_process(holder: CardHolder) -> Iterator[Reader]:
 
 @contextlib.contextmanager
 def through_pcscd(holder: CardHolder) -> Iterator[Reader]:
-    from bench.pcsc_stack import VPCD_PORT, vpcd_reader_name
+    from cardlib.emulator.pcscd import VPCD_PORT, vpcd_reader_name
     from cardlib.reader.pcsc import PcscReader
 
     with VpcdLink(port=VPCD_PORT) as link:
@@ -371,7 +371,7 @@ def main(argv: list[str] | None = None) -> None:
 
     run_all("in-process")
     if "pcscd+vpcd" in transports:
-        from bench.pcsc_stack import running_pcscd
+        from cardlib.emulator.pcscd import running_pcscd
 
         with running_pcscd() as pcscd:
             how = "started for this run" if pcscd.started_here else "already running"

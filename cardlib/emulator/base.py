@@ -60,6 +60,18 @@ class EmulatedCard(abc.ABC):
     @abc.abstractmethod
     def _process(self, apdu: bytes) -> bytes: ...
 
+    def dump(self) -> bytes:
+        """The card's memory, as a cloner with every key would copy it."""
+        raise NotImplementedError(f"{type(self).__name__} has no memory to dump")
+
+    def restore(self, dump: bytes) -> None:
+        """Write a :meth:`dump` back (the replay attack: an old copy restored onto the card)."""
+        raise NotImplementedError(f"{type(self).__name__} has no memory to restore")
+
+    def flip_bit(self, offset: int, bit: int) -> None:
+        """Invert one bit of :meth:`dump`'s byte ``offset``, as a tamperer would."""
+        raise NotImplementedError(f"{type(self).__name__} has no memory")
+
     def leave_field(self) -> None:
         """Called by card models when a tear fires: the card is gone, nothing more is answered."""
         self.in_field = False

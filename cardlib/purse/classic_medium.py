@@ -115,7 +115,9 @@ class ClassicMedium(Medium):
                 self.card.authenticate(sector, keys.classic_key_b, KeyType.B)
             except AuthenticationError:
                 raise AuthenticationError(
-                    f"Sector {sector} of this card is locked with keys of another system."
+                    f"Sector {sector} of this card opens with neither the transport key nor this "
+                    "site's key: it belongs to another system, or its keys were damaged by a card "
+                    "pulled away while it was being issued. It cannot be issued here."
                 ) from None
             return
         key_a = layout.PUBLIC_HEADER_KEY_A if sector == L.header_sector else keys.classic_key_a

@@ -10,6 +10,7 @@ from cardlib.emulator.vpcd import VpcdLink
 from cardlib.reader.pcsc import PcscReader
 from tests.integration.pcsc_stack import (
     VPCD_PORT,
+    Hand,
     Pcscd,
     PcscStackError,
     exclusive_vpcd,
@@ -47,6 +48,26 @@ def vpcd_link(pcscd: Pcscd) -> Iterator[VpcdLink]:
     yield link
     link.close()
     reader = PcscReader(vpcd_reader_name(0))
+    try:
+        assert reader.wait_for_removal(5.0), "pcscd still shows a card after the link closed"
+    finally:
+        reader.close()
+
+
+@pytest.fixture
+def hand(vpcd_link: VpcdLink, pcsc_reader: PcscReader) -> Hand:
+    """Taps emulated cards on the Virtual PCD slot 0 (the card is removed after the test)."""
+    return Hand(vpcd_link, pcsc_reader)
+
+
+@pytest.fixture
+def spare_hand(pcscd: Pcscd) -> Iterator[Hand]:
+    """A second Hand, on Virtual PCD slot 1 (port 35964): a second reader for running independent
+    card jobs in parallel with ``hand``. Its card is removed after the test, as ``vpcd_link``'s."""
+    link = VpcdLink(port=VPCD_PORT + 1)
+    reader = PcscReader(vpcd_reader_name(1))
+    yield Hand(link, reader)
+    link.close()
     try:
         assert reader.wait_for_removal(5.0), "pcscd still shows a card after the link closed"
     finally:

@@ -1,171 +1,61 @@
-"""Bringing up the real PC/SC stack for integration tests: pcscd with vsmartcard's vpcd driver.
-
-Used by ``conftest.py`` (fixtures) and ``bench/apdu_rate.py``. If a pcscd is already running and
-shows the "Virtual PCD" reader, it is used as it is; otherwise one is started in the foreground as a
-child process (the machines run the tests as root, which pcscd needs for its socket in /run/pcscd)
-and stopped afterwards. Missing packages are a setup fault, not a reason to skip: the error says to
-run ``make setup``.
-"""
+"""Test helpers on top of the real PC/SC stack (cardlib.emulator.pcscd): a hand that puts cards on
+the Virtual PCD reader and takes them off, and a minimal card that only knows its UID."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
-import shutil
-import signal
-import subprocess
-import tempfile
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-
 from cardlib.cardtype import CARD_NAME_ULTRALIGHT, storage_card_atr
 from cardlib.emulator.base import EmulatedCard
-from cardlib.errors import ReaderError
-from cardlib.reader.pcsc import pcsc_readers
-
-VPCD_READER = "Virtual PCD"
-VPCD_PORT = 0x8C7B  # slot 0; /etc/reader.conf.d/vpcd
-VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
-VPCD_CONFIG = Path("/etc/reader.conf.d/vpcd")
-SETUP_HINT = "Run `make setup` (installs pcscd, vsmartcard-vpcd, libpcsclite-dev, swig)."
-#: held by whichever test run or benchmark uses the vpcd slots: they are machine-wide
-LOCK_PATH = Path("/tmp/prepay-kiosk-vpcd.lock")
-
-
-class PcscStackError(RuntimeError):
-    """pcscd with vpcd could not be brought up."""
-
-
-@dataclass
-class Pcscd:
-    """A pcscd serving the Virtual PCD reader; ``process`` is None when it was already running."""
-
-    process: subprocess.Popen[bytes] | None
-    log_path: Path | None
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
-
-    def log_tail(self, lines: int = 30) -> str:
-        if self.log_path is None or not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+from cardlib.emulator.pcscd import (  # noqa: F401 - re-exported for the tests
+    LOCK_PATH,
+    SETUP_HINT,
+    VPCD_PORT,
+    VPCD_READER,
+    Pcscd,
+    PcscStackError,
+    exclusive_vpcd,
+    start_pcscd,
+    vpcd_reader_name,
+    vpcd_reader_names,
+)
+from cardlib.emulator.vpcd import VpcdLink
+from cardlib.reader.pcsc import PcscConnection, PcscReader
 
 
-@contextlib.contextmanager
-def exclusive_vpcd(timeout: float = 900.0) -> Iterator[None]:
-    """Hold the machine-wide vpcd lock: two test runs inserting cards into the same Virtual PCD
-    slots (and one stopping the pcscd the other uses) would fail each other at random. A second
-    run waits for the first to finish."""
-    with open(LOCK_PATH, "a+") as lock:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise PcscStackError(
-                        f"Another test run has held the Virtual PCD slots for {timeout:g} s"
-                        f" (lock {LOCK_PATH}, pid {LOCK_PATH.read_text().strip() or '?'})."
-                    ) from None
-                time.sleep(0.2)
-        lock.seek(0)
-        lock.truncate()
-        lock.write(str(os.getpid()))
-        lock.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+class Hand:
+    """Puts emulated cards on the Virtual PCD slot and takes them off, as a person at the kiosk
+    does, each time waiting (with a deadline) until pcscd has seen the change."""
 
+    def __init__(self, link: VpcdLink, reader: PcscReader, timeout: float = 5.0) -> None:
+        self.link = link
+        self.reader = reader
+        self.timeout = timeout
 
-def vpcd_reader_names() -> list[str]:
-    """The Virtual PCD slots pcscd shows now ("Virtual PCD 00 00", "Virtual PCD 00 01"), or []
-    when pcscd is not reachable."""
-    try:
-        return sorted(n for n in pcsc_readers() if n.startswith(VPCD_READER))
-    except ReaderError:
-        return []
+    def put(self, card: EmulatedCard) -> None:
+        """Put ``card`` on the reader; a card that was torn away comes back powered afresh."""
+        if not card.in_field or card.tear is not None:
+            card.reinsert()  # a fresh tap: the card is back and no tear plan is left armed
+        self.link.insert(card)
+        assert self.reader.wait_for_card(self.timeout), "pcscd did not see the card arrive"
 
+    def take(self) -> None:
+        """Take the card off (or, after a tear, wait until pcscd has seen it gone)."""
+        self.link.remove()
+        assert self.reader.wait_for_removal(self.timeout), "pcscd still shows a card"
 
-def vpcd_reader_name(slot: int = 0) -> str:
-    names = vpcd_reader_names()
-    if len(names) <= slot:
-        raise PcscStackError(f"pcscd shows no {VPCD_READER} slot {slot} (readers: {names})")
-    return names[slot]
+    def connect(self) -> PcscConnection:
+        """A new connection to the card on the reader (as the kiosk's next job opens one)."""
+        return self.reader.connect()
 
+    def tap(self, card: EmulatedCard) -> PcscConnection:
+        """Put ``card`` on an empty reader and connect to it."""
+        self.put(card)
+        return self.connect()
 
-def _pcscd_answers() -> bool:
-    try:
-        pcsc_readers()
-    except ReaderError:
-        return False
-    return True
-
-
-def start_pcscd(timeout: float = 15.0) -> Pcscd:
-    """Make sure pcscd with the vpcd driver is running; start one when none is."""
-    missing = [
-        what
-        for what, ok in (
-            ("pcscd (Debian package pcscd)", shutil.which("pcscd") is not None),
-            (f"the vpcd driver {VPCD_DRIVER} (vsmartcard-vpcd)", VPCD_DRIVER.exists()),
-            (
-                f"the vpcd reader configuration {VPCD_CONFIG} (vsmartcard-vpcd)",
-                VPCD_CONFIG.exists(),
-            ),
-        )
-        if not ok
-    ]
-    if missing:
-        raise PcscStackError("Missing " + ", ".join(missing) + ". " + SETUP_HINT)
-
-    if _pcscd_answers():
-        if vpcd_reader_names():
-            return Pcscd(process=None, log_path=None)
-        raise PcscStackError(
-            f"A pcscd is running but shows no {VPCD_READER} reader (readers: {pcsc_readers()}):"
-            " it was probably started before vsmartcard-vpcd was installed. Restart it"
-            " (systemctl restart pcscd, or stop it and let the tests start their own)."
-        )
-
-    log_fd, log_name = tempfile.mkstemp(prefix="pcscd-", suffix=".log")
-    # pcscd's client library and daemon talk over /run/pcscd/pcscd.comm; it must exist as a dir.
-    os.makedirs("/run/pcscd", exist_ok=True)
-    process = subprocess.Popen(
-        ["pcscd", "--foreground", "--info"],
-        stdout=log_fd,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    os.close(log_fd)
-    pcscd = Pcscd(process=process, log_path=Path(log_name))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise PcscStackError(
-                f"pcscd exited at start (code {process.returncode}). Its log:\n{pcscd.log_tail()}"
-                f"\n{SETUP_HINT}"
-            )
-        if vpcd_reader_names():
-            return pcscd
-        time.sleep(0.05)
-    pcscd.stop()
-    raise PcscStackError(
-        f"pcscd did not show the {VPCD_READER} reader within {timeout:g} s. Its log:\n"
-        f"{pcscd.log_tail()}\n{SETUP_HINT}"
-    )
+    def retap(self, card: EmulatedCard) -> PcscConnection:
+        """Take ``card`` off (if it is still there), put it back and connect: a new tap, a
+        re-powered card (its authentication and PSC state are lost, as on a real reader)."""
+        self.take()
+        return self.tap(card)
 
 
 class UidCard(EmulatedCard):

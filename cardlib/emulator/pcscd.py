@@ -1,8 +1,13 @@
-"""pcscd with vsmartcard's vpcd driver, for the benchmarks (bench/ must not import tests/).
+"""pcscd with vsmartcard's vpcd driver: the real PC/SC stack that emulated cards are served to.
 
-The same logic and the same machine-wide lock (/tmp/prepay-kiosk-vpcd.lock) as
-``tests/integration/pcsc_stack.py``: a running pcscd showing the "Virtual PCD" reader is used as it
-is; otherwise one is started in the foreground as a child process and stopped afterwards.
+Used by the integration tests, the benchmarks and the demo. A running pcscd that shows the
+"Virtual PCD" reader is used as it is; otherwise one is started in the foreground as a child process
+(root is needed for its socket in /run/pcscd) and stopped afterwards. Missing packages are a set-up
+fault: the error says to run ``make setup``. The vpcd slots are machine-wide, so whoever uses them
+holds a lock (:func:`exclusive_vpcd`) and a second run waits for the first.
+
+vpcd listens on every network interface: this is for tests, the demo and a technician's bench,
+never for a production kiosk.
 """
 
 from __future__ import annotations

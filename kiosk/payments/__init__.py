@@ -1,0 +1,1 @@
+"""Payments: a provider interface and its implementations (simulator, EMVCo QR, gateways)."""
