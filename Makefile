@@ -9,8 +9,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 # Debian packages: pcscd + vpcd for the real PC/SC stack in tests and the demo; libpcsclite-dev and
-# swig to build pyscard; a compiler and Python headers for the same.
-APT_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev python3-venv
+# swig to build pyscard; a compiler and Python headers for the same; zbar-tools to check that a
+# rendered QR code decodes to exactly its payload.
+APT_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev python3-venv zbar-tools
 
 .PHONY: setup system-packages test demo bench lint clean
 

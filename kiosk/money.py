@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 CURRENCIES: dict[int, tuple[str, int]] = {
     156: ("CNY", 2),
     344: ("HKD", 2),
+    356: ("INR", 2),
     392: ("JPY", 0),
     702: ("SGD", 2),
     764: ("THB", 2),
