@@ -23,8 +23,8 @@ from kiosk.payments.provider import PaymentError
 
 SCHEME_PREFIX = "upi://pay?"
 INR = "INR"  # UPI moves rupees only
-INR = 356  # ISO 4217 numeric
-INR_MINOR_DIGITS = exponent(INR)  # 1 rupee = 100 paise
+INR_NUMERIC = 356  # ISO 4217
+INR_MINOR_DIGITS = exponent(INR_NUMERIC)  # 1 rupee = 100 paise
 MCC_DIGITS = 4
 
 PARAM_PAYEE_ADDRESS = "pa"
