@@ -30,6 +30,18 @@ class ReaderConfig:
 
 
 @dataclass
+class PaymentsConfig:
+    #: "simulator" (the embedded default) or "stripe"
+    provider: str = "simulator"
+    #: the simulator's or gateway's base URL; empty for the simulator: start one in-process
+    url: str = ""
+    #: the simulator's notification secret / Stripe's secret key (from the environment preferably)
+    secret: str = ""
+    #: Stripe webhook endpoint secret
+    webhook_secret: str = ""
+
+
+@dataclass
 class Config:
     site_id: int
     keys: KeyRing
@@ -37,8 +49,15 @@ class Config:
     currency: int = 156
     reader: ReaderConfig = field(default_factory=ReaderConfig)
     source: str = "<defaults>"
-    #: where the kiosk keeps its own state (card counters) -- beside the configuration file
+    #: where the kiosk keeps its own state (the database by default) -- beside the configuration
     state_dir: Path = field(default_factory=Path.cwd)
+    kiosk_id: str = "K1"
+    database_url: str = ""
+    payments: PaymentsConfig = field(default_factory=PaymentsConfig)
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.state_dir / 'kiosk.db'}"
 
 
 def load(path: str | os.PathLike[str] | None = None) -> Config:
@@ -87,6 +106,18 @@ def from_mapping(data: dict, source: str = "<mapping>") -> Config:
         reader = ReaderConfig(**data.get("reader", {}))
     except TypeError as exc:
         raise ConfigError(f"{source}: [reader] takes only 'spec' ({exc}).") from None
+    try:
+        payments = PaymentsConfig(**data.get("payments", {}))
+    except TypeError as exc:
+        raise ConfigError(f"{source}: unknown setting in [payments] ({exc}).") from None
+    payments.secret = os.environ.get("PREPAY_PAYMENTS_SECRET", payments.secret)
+    payments.webhook_secret = os.environ.get("PREPAY_WEBHOOK_SECRET", payments.webhook_secret)
+    if payments.provider not in ("simulator", "stripe"):
+        raise ConfigError(f"{source}: [payments] provider must be 'simulator' or 'stripe'.")
+    if payments.provider == "stripe" and not payments.secret:
+        raise ConfigError(
+            f"{source}: Stripe needs its secret key: [payments] secret or PREPAY_PAYMENTS_SECRET."
+        )
     return Config(
         site_id=site_id,
         keys=ring,
@@ -94,4 +125,7 @@ def from_mapping(data: dict, source: str = "<mapping>") -> Config:
         currency=int(site.get("currency", 156)),
         reader=reader,
         source=source,
+        kiosk_id=str(data.get("kiosk", {}).get("id", "K1")),
+        database_url=str(data.get("database", {}).get("url", "")),
+        payments=payments,
     )

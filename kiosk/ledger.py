@@ -113,25 +113,27 @@ class Ledger:
         return int(total or 0)
 
     def order_money(self, order_id: int) -> OrderMoney:
+        """Where an order's money is, read off its UNDELIVERED entries: what came in (payment,
+        cash, staff credit), what went out to the card, the wallet, fees and debt, and what was
+        refunded; the rest is still pending."""
         rows = self.session.execute(
-            select(LedgerEntry.kind, Account.kind, func.sum(LedgerEntry.amount))
+            select(LedgerEntry.kind, func.sum(LedgerEntry.amount))
             .join(Account, Account.id == LedgerEntry.account_id)
-            .where(LedgerEntry.order_id == order_id)
-            .group_by(LedgerEntry.kind, Account.kind)
+            .where(LedgerEntry.order_id == order_id, Account.kind == AccountKind.UNDELIVERED)
+            .group_by(LedgerEntry.kind)
         ).all()
-        sums = {(entry_kind, account_kind): int(total) for entry_kind, account_kind, total in rows}
-        paid = (
-            sums.get((EntryKind.PAYMENT, AccountKind.UNDELIVERED), 0)
-            + sums.get((EntryKind.STAFF_CREDIT, AccountKind.UNDELIVERED), 0)
-            + sums.get((EntryKind.CASH, AccountKind.UNDELIVERED), 0)
+        sums = {kind: int(total) for kind, total in rows}
+        paid = sum(
+            sums.get(k, 0) for k in (EntryKind.PAYMENT, EntryKind.CASH, EntryKind.STAFF_CREDIT)
         )
-        delivered = sums.get((EntryKind.DELIVERY, AccountKind.ON_CARD), 0) + sums.get(
-            (EntryKind.WALLET_LOAD, AccountKind.WALLET), 0
-        )
-        refunded = -sums.get((EntryKind.REFUND, AccountKind.UNDELIVERED), 0)
-        pending = sum(
-            total
-            for (_, account_kind), total in sums.items()
-            if account_kind is AccountKind.UNDELIVERED
-        )
-        return OrderMoney(paid, delivered, pending, refunded)
+        delivered = -sum(sums.get(k, 0) for k in DELIVERY_KINDS)
+        refunded = -sums.get(EntryKind.REFUND, 0)
+        return OrderMoney(paid, delivered, sum(sums.values()), refunded)
+
+    def debt(self, tenant_id: int, currency: int) -> int:
+        """What the tenant owes (DEBT balances are negative while owed)."""
+        return max(0, -self.balance(self.account(AccountKind.DEBT, currency, tenant_id)))
+
+
+#: entry kinds that take a top-up's money out of UNDELIVERED to where it was meant to go
+DELIVERY_KINDS = (EntryKind.DELIVERY, EntryKind.WALLET_LOAD, EntryKind.FEE, EntryKind.DEBT_RECOVERY)

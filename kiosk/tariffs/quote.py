@@ -62,6 +62,8 @@ class Quote:
     net_credit: int  # amount_paid - fee - debt_recovered
     units: int  # Wh or L bought by net_credit, floored; 0 for a service tariff
     lines: tuple[QuoteLine, ...] = ()
+    #: the tariff's content digest, recorded on the order beside code and version
+    tariff_digest: str = ""
 
     @property
     def tariff_ref(self) -> str:
@@ -116,6 +118,7 @@ def quote(
         net_credit=net,
         units=units,
         lines=lines,
+        tariff_digest=tariff.digest(),
     )
 
 

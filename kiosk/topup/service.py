@@ -25,6 +25,8 @@ from cardlib.reader.base import CardConnection
 from cardlib.service import CardService, PurseCard
 from kiosk.db import Database
 from kiosk.db.base import utcnow
+from cardlib.purse.header import Role
+from kiosk import tariff_store
 from kiosk.db.models import (
     AccountKind,
     AuditEntry,
@@ -33,6 +35,7 @@ from kiosk.db.models import (
     CardWrite,
     EntryKind,
     ItemKind,
+    Meter,
     Order,
     OrderItem,
     PaymentEvent,
@@ -48,6 +51,7 @@ from kiosk.payments.provider import (
     PaymentStatus,
     ProviderUnavailableError,
 )
+from kiosk.tariffs import Quote, quote
 from kiosk.topup import journal
 from kiosk.topup.limits import Limits
 from kiosk.topup.states import OrderState
@@ -55,6 +59,14 @@ from kiosk.topup.transitions import StaleOrderError, move
 
 log = logging.getLogger("kiosk.topup")
 S = OrderState
+
+#: where each kind of order item's money goes when the order is delivered
+ITEM_POSTING = {
+    ItemKind.CARD_CREDIT: (AccountKind.ON_CARD, EntryKind.DELIVERY),
+    ItemKind.WALLET_LOAD: (AccountKind.WALLET, EntryKind.WALLET_LOAD),
+    ItemKind.FEE: (AccountKind.REVENUE, EntryKind.FEE),
+    ItemKind.DEBT_RECOVERY: (AccountKind.DEBT, EntryKind.DEBT_RECOVERY),
+}
 
 
 class TopUpError(Exception):
@@ -151,7 +163,42 @@ class TopUpService:
 
     # -- choosing and paying ----------------------------------------------------------------------
 
-    def choose(self, tap: Tap, items: Sequence[Item], method: str | None = None) -> Order:
+    def quote(self, tap: Tap, amount: int) -> Quote | None:
+        """What ``amount`` buys on a meter card by its meter's tariff in force ("100.00 CNY buys
+        116.2 kWh"), with the fee and the debt recovered; None where no tariff applies."""
+        header = tap.purse.state.header
+        if header.role is not Role.METER:
+            return None
+        now = self.clock()
+        with self.db.session() as s:
+            meter = s.get(Meter, header.meter_id)
+            if meter is None:
+                return None
+            tariff = tariff_store.in_force(s, meter.tariff_code, now)
+            if tariff is None:
+                return None
+            debt = Ledger(s).debt(header.tenant_id, header.currency)
+        return quote(tariff, amount, at=now, debt=debt)
+
+    def items_for(self, tap: Tap, amount: int) -> tuple[list[Item], Quote | None]:
+        """The order items for a top-up of ``amount`` onto the tapped card."""
+        q = self.quote(tap, amount)
+        if q is None:
+            return [Item(ItemKind.CARD_CREDIT, amount, "credit")], None
+        items = [Item(ItemKind.CARD_CREDIT, q.net_credit, q.text, q.units)]
+        if q.fee:
+            items.append(Item(ItemKind.FEE, q.fee, "service fee"))
+        if q.debt_recovered:
+            items.append(Item(ItemKind.DEBT_RECOVERY, q.debt_recovered, "debt recovered"))
+        return [i for i in items if i.amount > 0], q
+
+    def choose(
+        self,
+        tap: Tap,
+        items: Sequence[Item],
+        method: str | None = None,
+        quoted: Quote | None = None,
+    ) -> Order:
         """Record what the tenant wants (AMOUNT_CHOSEN), within the limits."""
         if not items or any(item.amount <= 0 for item in items):
             raise TopUpError("Choose an amount to top up.")
@@ -172,6 +219,9 @@ class TopUpService:
                 amount=amount,
                 currency=header.currency,
                 method=method or self.provider.name,
+                tariff_code=quoted.tariff_code if quoted else None,
+                tariff_version=quoted.tariff_version if quoted else None,
+                tariff_digest=quoted.tariff_digest if quoted else None,
             )
             s.add(order)
             s.flush()
@@ -417,13 +467,12 @@ class TopUpService:
             ledger = Ledger(s)
             undelivered = ledger.account(AccountKind.UNDELIVERED, order.currency, order.tenant_id)
             for item in order.items:
-                if item.kind is ItemKind.CARD_CREDIT:
-                    target = ledger.account(AccountKind.ON_CARD, order.currency, order.tenant_id)
-                    kind = EntryKind.DELIVERY
-                else:
-                    target = ledger.account(AccountKind.WALLET, order.currency, order.tenant_id)
-                    kind = EntryKind.WALLET_LOAD
-                ledger.transfer(kind, undelivered, target, item.amount, order.id, item.description)
+                account_kind, entry_kind = ITEM_POSTING[item.kind]
+                tenant = None if account_kind is AccountKind.REVENUE else order.tenant_id
+                target = ledger.account(account_kind, order.currency, tenant)
+                ledger.transfer(
+                    entry_kind, undelivered, target, item.amount, order.id, item.description
+                )
             move(s, order, S.WRITTEN)
         crash_point("written")
         self._finish(order_id)

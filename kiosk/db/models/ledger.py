@@ -23,6 +23,10 @@ class AccountKind(enum.Enum):
     WALLET = "wallet"
     #: money given without payment (goodwill, corrections): the site's cost
     GOODWILL = "goodwill"
+    #: service fees earned by the site
+    REVENUE = "revenue"
+    #: what a tenant owes (positive: owed), paid down by a share of each top-up
+    DEBT = "debt"
 
 
 class EntryKind(enum.Enum):
@@ -32,6 +36,9 @@ class EntryKind(enum.Enum):
     REFUND = "refund"
     STAFF_CREDIT = "staff_credit"  # goodwill or correction by staff, audited with a reason
     CASH = "cash"  # cash taken at the kiosk by staff
+    FEE = "fee"  # a tariff's service fee taken from a top-up
+    DEBT_RECOVERY = "debt_recovery"  # a share of a top-up paying down the tenant's debt
+    DEBT = "debt"  # debt recorded for a tenant (migration, consumption in friendly hours)
 
 
 class Account(Base):

@@ -15,6 +15,8 @@ from kiosk.topup.states import OrderState
 class ItemKind(enum.Enum):
     CARD_CREDIT = "card_credit"  # onto the card tapped: a meter purchase or card stored value
     WALLET_LOAD = "wallet_load"  # onto the tenant's account wallet
+    FEE = "fee"  # the tariff's service fee per top-up: the site's revenue
+    DEBT_RECOVERY = "debt_recovery"  # the share of the top-up that pays down the tenant's debt
 
 
 class Order(Base):
@@ -39,6 +41,8 @@ class Order(Base):
     paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     tariff_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     tariff_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: the tariff's content digest: two different tariffs published under one version show
+    tariff_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     #: staff id and reason for a credit without payment (audited)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     reason: Mapped[str] = mapped_column(String(255), default="")

@@ -39,6 +39,7 @@ class TariffVersion(Base):
     code: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)
     definition: Mapped[dict] = mapped_column(JSON)
+    digest: Mapped[str] = mapped_column(String(64), default="")
     valid_from: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100), default="")

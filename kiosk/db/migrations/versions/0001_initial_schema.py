@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 23:27:51.520432
+Create Date: 2026-11-24 23:36:52.665872
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ def upgrade() -> None:
                 "ON_CARD",
                 "WALLET",
                 "GOODWILL",
+                "REVENUE",
+                "DEBT",
                 name="accountkind",
                 native_enum=False,
                 length=16,
@@ -117,6 +119,7 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=64), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("definition", sa.JSON(), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
         sa.Column("valid_from", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=100), nullable=False),
@@ -204,6 +207,7 @@ def upgrade() -> None:
         sa.Column("paid_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("tariff_code", sa.String(length=64), nullable=True),
         sa.Column("tariff_version", sa.Integer(), nullable=True),
+        sa.Column("tariff_digest", sa.String(length=64), nullable=True),
         sa.Column("staff_id", sa.Integer(), nullable=True),
         sa.Column("reason", sa.String(length=255), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -292,6 +296,9 @@ def upgrade() -> None:
                 "REFUND",
                 "STAFF_CREDIT",
                 "CASH",
+                "FEE",
+                "DEBT_RECOVERY",
+                "DEBT",
                 name="entrykind",
                 native_enum=False,
                 length=16,
@@ -341,7 +348,15 @@ def upgrade() -> None:
         sa.Column("order_id", sa.Integer(), nullable=False),
         sa.Column(
             "kind",
-            sa.Enum("CARD_CREDIT", "WALLET_LOAD", name="itemkind", native_enum=False, length=16),
+            sa.Enum(
+                "CARD_CREDIT",
+                "WALLET_LOAD",
+                "FEE",
+                "DEBT_RECOVERY",
+                name="itemkind",
+                native_enum=False,
+                length=16,
+            ),
             nullable=False,
         ),
         sa.Column("amount", sa.Integer(), nullable=False),
