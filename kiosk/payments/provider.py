@@ -33,9 +33,16 @@ class ProviderUnavailableError(PaymentError):
 
 
 class ProviderRefusedError(PaymentError):
-    """The provider answered with a refusal (bad request, unknown order, limits)."""
+    """The provider answered with a refusal (bad request, unknown order, limits).
+
+    ``provider_code`` is the provider's own machine-readable reason when it gave one
+    (``refund_exceeds_paid``, ``resource_missing``, …), for logs and for tests."""
 
     code = "provider_refused"
+
+    def __init__(self, message: str, provider_code: str | None = None) -> None:
+        super().__init__(message)
+        self.provider_code = provider_code
 
 
 class BadNotificationError(PaymentError):
@@ -114,17 +121,23 @@ class PaymentProvider(abc.ABC):
     def create(self, order: OrderRequest) -> CreatedPayment:
         """Create (or, with the same idempotency key, return again) a payment for ``order``."""
 
+    # ``provider_ref`` is what :meth:`create` returned, as the kiosk stored it. Providers that
+    # can look a payment up by ``out_trade_no`` ignore it; some (Stripe Checkout) cannot, and use
+    # it to avoid a slow search. None means "not known" (create timed out), never "no payment".
+
     @abc.abstractmethod
-    def query(self, out_trade_no: str) -> PaymentState:
+    def query(self, out_trade_no: str, provider_ref: str | None = None) -> PaymentState:
         """Ask the provider where the payment stands."""
 
     @abc.abstractmethod
-    def cancel(self, out_trade_no: str) -> PaymentState:
+    def cancel(self, out_trade_no: str, provider_ref: str | None = None) -> PaymentState:
         """Close an unpaid payment. If it was paid meanwhile, say so (status PAID): the caller
         then credits it, never drops it."""
 
     @abc.abstractmethod
-    def refund(self, out_trade_no: str, refund_no: str, amount: int) -> Refund:
+    def refund(
+        self, out_trade_no: str, refund_no: str, amount: int, provider_ref: str | None = None
+    ) -> Refund:
         """Refund ``amount`` of a paid payment; idempotent per ``refund_no``."""
 
     @abc.abstractmethod

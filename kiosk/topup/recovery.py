@@ -58,10 +58,10 @@ def recover(service: TopUpService) -> RecoveryReport:
             report.closed.append(ref)
         elif order.state is S.ORDER_CREATED:
             try:
-                state = service.provider.query(ref)
+                state = service.provider.query(ref, order.provider_ref)
                 if state.status is not PaymentStatus.PAID:
                     # the session that showed the QR is gone: close the payment for good
-                    state = service.provider.cancel(ref)
+                    state = service.provider.cancel(ref, order.provider_ref)
             except PaymentError as exc:
                 log.warning("recovery: cannot settle %s now: %s", ref, exc)
                 report.unresolved.append(ref)

@@ -268,7 +268,7 @@ class TopUpService:
         """Poll the provider once; a PAID answer goes through the same door as a notification."""
         order = self.order(order_id)
         if order.state is S.ORDER_CREATED:
-            state = self.provider.query(order.out_trade_no)
+            state = self.provider.query(order.out_trade_no, order.provider_ref)
             if state.status is PaymentStatus.PAID:
                 self.mark_paid(state, source="poll")
         return self.order(order_id)
@@ -283,7 +283,7 @@ class TopUpService:
             return self.order(order_id)
         if order.state is not S.ORDER_CREATED:
             return order
-        state = self.provider.cancel(order.out_trade_no)
+        state = self.provider.cancel(order.out_trade_no, order.provider_ref)
         if state.status is PaymentStatus.PAID:
             self.mark_paid(state, source="cancel")
             return self.order(order_id)
