@@ -1,4 +1,4 @@
-"""Top-up limits: per top-up and per card per day, refused with a sentence the tenant understands."""
+"""Top-up limits per top-up and per card per day, refused with a sentence the tenant understands."""
 
 from __future__ import annotations
 

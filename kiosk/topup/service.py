@@ -21,12 +21,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cardlib.errors import CardError, CardRemovedError
+from cardlib.purse.header import Role
 from cardlib.reader.base import CardConnection
 from cardlib.service import CardService, PurseCard
+from kiosk import tariff_store
 from kiosk.db import Database
 from kiosk.db.base import utcnow
-from cardlib.purse.header import Role
-from kiosk import tariff_store
 from kiosk.db.models import (
     AccountKind,
     AuditEntry,
@@ -51,9 +51,11 @@ from kiosk.payments.provider import (
     PaymentStatus,
     ProviderUnavailableError,
 )
+from kiosk.receipts.model import Receipt
 from kiosk.tariffs import Quote, quote
 from kiosk.topup import journal
 from kiosk.topup.limits import Limits
+from kiosk.topup.receipting import build_receipt, receipt_to_json
 from kiosk.topup.states import OrderState
 from kiosk.topup.transitions import StaleOrderError, move
 
@@ -214,6 +216,7 @@ class TopUpService:
                 idempotency_key=str(uuid.uuid4()),
                 kiosk_id=self.kiosk_id,
                 card_uid=tap.uid,
+                card_serial=header.card_serial,
                 tenant_id=header.tenant_id,
                 state=S.CARD_READ,
                 amount=amount,
@@ -482,14 +485,88 @@ class TopUpService:
             order = self._get(s, order_id)
             if order.state is not S.WRITTEN:
                 return
+            receipt = build_receipt(s, order, self.kiosk_id, self.cards.site_id)
             s.add(
                 ReceiptRecord(
-                    order_id=order.id,
-                    number=f"{self.kiosk_id}-{order.id:08d}",
-                    body=self._receipt_body(order),
+                    order_id=order.id, number=receipt.receipt_no, body=receipt_to_json(receipt)
                 )
             )
             move(s, order, S.DONE)
+
+    def receipt(self, order_id: int) -> Receipt:
+        """The receipt of a finished order, as it was at the time of sale."""
+        with self.db.session() as s:
+            order = self._get(s, order_id)
+            if order.state is not S.DONE:
+                raise TopUpError("This top-up has not finished: there is no receipt yet.")
+            return build_receipt(s, order, self.kiosk_id, self.cards.site_id)
+
+    # -- refunds --------------------------------------------------------------------------------
+
+    def refund(self, order_id: int, staff_id: int, reason: str) -> Order:
+        """Give back a paid order whose credit never reached a card.
+
+        A write the card may already hold (a PENDING journal row) is settled by tapping the card
+        first: refunding it blind could pay the tenant twice. The refund is asked for under a key
+        derived from the order, so a retry after a crash can never refund twice.
+        """
+        if not reason.strip():
+            raise TopUpError("A refund needs a reason.")
+        order = self.order(order_id)
+        if order.state not in (S.PAID, S.CREDIT_PENDING):
+            raise TopUpError(
+                f"Only paid top-ups not yet on a card can be refunded (this one is "
+                f"{order.state.value.replace('_', ' ')})."
+            )
+        with self.db.session() as s:
+            in_doubt = s.scalar(
+                select(func.count())
+                .select_from(CardWrite)
+                .where(CardWrite.order_id == order_id, CardWrite.status == WriteStatus.PENDING)
+            )
+            if in_doubt:
+                raise TopUpError("The card may already hold this credit: tap the card first.")
+            pending = Ledger(s).order_money(order_id).pending
+            s.add(
+                AuditEntry(
+                    actor=f"staff:{staff_id}",
+                    action="refund_requested",
+                    subject=order.out_trade_no,
+                    detail={"amount": pending, "reason": reason},
+                )
+            )
+        if order.method not in ("cash", "staff"):
+            self.provider.refund(
+                order.out_trade_no, f"{order.out_trade_no}-R", pending, order.provider_ref
+            )
+        with self.db.session() as s:
+            order = self._get(s, order_id)
+            if order.state is S.REFUNDED:
+                return order
+            ledger = Ledger(s)
+            source = (
+                ledger.account(AccountKind.GOODWILL, order.currency, name="staff")
+                if order.method == "staff"
+                else ledger.account(AccountKind.CLEARING, order.currency, name=order.method)
+            )
+            ledger.transfer(
+                EntryKind.REFUND,
+                ledger.account(AccountKind.UNDELIVERED, order.currency, order.tenant_id),
+                source,
+                pending,
+                order.id,
+                reason,
+            )
+            move(s, order, S.REFUNDED, reason)
+            s.add(
+                AuditEntry(
+                    actor=f"staff:{staff_id}",
+                    action="refunded",
+                    subject=order.out_trade_no,
+                    detail={"amount": pending},
+                )
+            )
+        return self.order(order_id)
 
     def abandon(self, order_id: int) -> Order:
         """The tenant left without the card coming back: the credit waits for the next tap."""
@@ -590,28 +667,6 @@ class TopUpService:
 
     def _new_reference(self) -> str:
         return f"{self.kiosk_id}-{self.clock():%Y%m%d}-{uuid.uuid4().hex[:10]}"
-
-    def _receipt_body(self, order: Order) -> dict:
-        return {
-            "order": order.out_trade_no,
-            "kiosk": self.kiosk_id,
-            "card": order.card_uid,
-            "amount": order.amount,
-            "currency": order.currency,
-            "method": order.method,
-            "provider_ref": order.provider_ref,
-            "paid_at": order.paid_at.isoformat() if order.paid_at else None,
-            "items": [
-                {
-                    "kind": i.kind.value,
-                    "amount": i.amount,
-                    "description": i.description,
-                    "units": i.units,
-                }
-                for i in order.items
-            ],
-            "tariff": [order.tariff_code, order.tariff_version],
-        }
 
 
 __all__ = [

@@ -29,7 +29,7 @@ from kiosk.payments.simulator.server import PaymentSimulator
 from kiosk.tariff_store import publish
 from kiosk.tariffs import DebtRecovery, FlatRate, ServiceFee, Tariff, Utility
 from kiosk.topup.recovery import recover
-from kiosk.topup.service import Item, TopUpService
+from kiosk.topup.service import Item, TopUpError, TopUpService
 from kiosk.topup.states import OrderState
 from tests import cards
 from tests.kiosk_env import Kiosk, make_kiosk
@@ -75,10 +75,13 @@ def paying(tmp_path) -> Iterator[Paying]:
     yield from _paying(tmp_path)
 
 
-def _paying(tmp_path, make=cards.classic_1k, issue=cards.WALLET) -> Iterator[Paying]:
+def _paying(
+    tmp_path, make=cards.classic_1k, issue=cards.WALLET, db_url: str | None = None
+) -> Iterator[Paying]:
+    """A kiosk on ``db_url`` (default: SQLite in tmp_path) paying through a fresh simulator."""
     with PaymentSimulator(SECRET) as simulator:
         provider = SimulatorProvider(simulator.url, SECRET)
-        kiosk = make_kiosk(tmp_path, provider, make, issue)
+        kiosk = make_kiosk(tmp_path, provider, make, issue, db_url=db_url)
         listener = NotificationListener(
             provider,
             lambda n: kiosk.topup.mark_paid(n.state, "notification", n.event_id),
@@ -319,3 +322,80 @@ def test_restart_with_an_unpaid_order_closes_it(paying: Paying):
     k = paying.kiosk
     report = recover(TopUpService(k.db, k.cards, k.topup.provider, k.topup.kiosk_id))
     assert report.closed and k.topup.order(order_id).state is S.CANCELLED
+
+
+def test_a_paid_order_the_card_never_got_is_refunded_once(paying: Paying):
+    paying.settings(drop_notifications=True)
+    order_id = start_order(paying)
+    paying.simulator.pay(paying.kiosk.topup.order(order_id).out_trade_no)
+    paying.kiosk.topup.check_payment(order_id)
+    paying.kiosk.topup.abandon(order_id)
+    with pytest.raises(TopUpError, match="needs a reason"):
+        paying.kiosk.topup.refund(order_id, staff_id=1, reason="")
+    refunded = paying.kiosk.topup.refund(order_id, staff_id=1, reason="tenant moved out")
+    assert refunded.state is S.REFUNDED
+    m = paying.money(order_id)
+    assert (m.paid, m.delivered, m.pending, m.refunded) == (50_00, 0, 0, 50_00)
+    with pytest.raises(TopUpError, match="Only paid top-ups not yet on a card"):
+        paying.kiosk.topup.refund(order_id, staff_id=1, reason="again")
+    assert paying.kiosk.tap().delivered == []  # a refunded order is not delivered after all
+    assert paying.kiosk.card_value() == 0
+    status = requests.get(f"{paying.simulator.url}/v1/orders/{refunded.out_trade_no}", timeout=5)
+    assert status.json()["refunded"] == 50_00 and status.json()["status"] == "refunded"
+
+
+def test_an_order_whose_write_is_in_doubt_is_not_refunded_blind(paying: Paying):
+    from cardlib.emulator.tear import TearPlan
+    from kiosk.topup.service import CardAwayError
+
+    paying.settings(drop_notifications=True)
+    order_id = start_order(paying)
+    paying.simulator.pay(paying.kiosk.topup.order(order_id).out_trade_no)
+    paying.kiosk.topup.check_payment(order_id)
+    # the tap reads the card (9 commands on a Classic 1K) and starts delivering; the card
+    # leaves in the middle of the write
+    paying.kiosk.card.arm_tear(TearPlan(after_commands=10))
+    with pytest.raises(CardAwayError):
+        paying.kiosk.topup.tap(paying.kiosk.reader.connect())
+    paying.kiosk.topup.abandon(order_id)
+    with pytest.raises(TopUpError, match="tap the card first"):
+        paying.kiosk.topup.refund(order_id, staff_id=1, reason="tenant asked")
+
+
+def test_a_finished_top_up_has_its_receipt(paying: Paying):
+    from kiosk.receipts.text import render_text
+
+    order_id = start_order(paying, 88_00)
+    paying.simulator.pay(paying.kiosk.topup.order(order_id).out_trade_no)
+    assert wait_until(lambda: paying.kiosk.topup.order(order_id).state is S.PAID)
+    paying.kiosk.tap()
+    receipt = paying.kiosk.topup.receipt(order_id)
+    text = render_text(receipt)
+    assert receipt.total == 88_00 and "88.00" in text and receipt.receipt_no in text
+    assert receipt.card_serial == str(cards.WALLET.card_serial)
+    assert paying.kiosk.card.uid.hex().upper() not in text.replace(" ", "").upper()
+
+
+def test_reconciliation_finds_a_payment_the_kiosk_missed_and_settles_it(paying: Paying):
+    import datetime as dt
+
+    from kiosk.reconcile import reconcile, settle
+
+    paying.settings(drop_notifications=True)
+    missed = start_order(paying, 20_00)
+    fine = start_order(paying, 30_00)
+    for order_id in (missed, fine):
+        paying.simulator.pay(paying.kiosk.topup.order(order_id).out_trade_no)
+    paying.kiosk.topup.check_payment(fine)  # the kiosk saw this one; the other one it missed
+    day = dt.datetime.now(dt.UTC).date()
+    report = reconcile(paying.kiosk.db, paying.kiosk.topup.provider, day, "K1")
+    assert report.matched == 1
+    assert [m.out_trade_no for m in report.paid_not_credited] == [
+        paying.kiosk.topup.order(missed).out_trade_no
+    ]
+    assert settle(report, paying.kiosk.topup.mark_paid) == [
+        paying.kiosk.topup.order(missed).out_trade_no
+    ]
+    assert reconcile(paying.kiosk.db, paying.kiosk.topup.provider, day, "K1").clean
+    paying.kiosk.tap()
+    assert paying.kiosk.card_value() == 50_00

@@ -27,6 +27,7 @@ class Order(Base):
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     kiosk_id: Mapped[str] = mapped_column(String(64))
     card_uid: Mapped[str] = mapped_column(String(64), index=True)
+    card_serial: Mapped[int | None] = mapped_column(Integer, nullable=True)  # printed on the card
     #: the tenant id the card carries; not a foreign key: an offline kiosk may serve a card whose
     #: tenant it has not synced yet, and must not refuse the tenant for that
     tenant_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 23:36:52.665872
+Create Date: 2026-11-24 23:40:15.887557
 """
 
 from __future__ import annotations
@@ -176,6 +176,7 @@ def upgrade() -> None:
         sa.Column("idempotency_key", sa.String(length=64), nullable=False),
         sa.Column("kiosk_id", sa.String(length=64), nullable=False),
         sa.Column("card_uid", sa.String(length=64), nullable=False),
+        sa.Column("card_serial", sa.Integer(), nullable=True),
         sa.Column("tenant_id", sa.Integer(), nullable=True),
         sa.Column(
             "state",
