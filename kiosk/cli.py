@@ -9,12 +9,15 @@ from collections.abc import Sequence
 from cardlib.apdu import Trace
 from cardlib.errors import CardError
 from cardlib.purse.header import Role, Utility
-from cardlib.purse.records import MeterFlags
 from cardlib.reader.spec import open_reader
-from cardlib.service import CardService, CardState, Issue
+from cardlib.service import Issue
+from kiosk import app, cli_topup
 from kiosk import config as config_mod
-from kiosk.counters import FileCounterStore
+from kiosk.cli_describe import describe
 from kiosk.money import AmountError, format_amount, parse_amount
+from kiosk.payments.provider import PaymentError
+from kiosk.topup.limits import LimitError
+from kiosk.topup.service import TopUpError
 
 EXIT_ERROR = 2
 
@@ -33,6 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{exc.message} [{exc.code}]", file=sys.stderr)
     except AmountError as exc:
         print(f"Amount: {exc}", file=sys.stderr)
+    except (TopUpError, LimitError, PaymentError) as exc:
+        print(f"{exc.message} [{exc.code}]", file=sys.stderr)
     except KeyboardInterrupt:
         print("Stopped.", file=sys.stderr)
     return EXIT_ERROR
@@ -80,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=35963, help="vpcd port (35963 = slot 0)")
     serve.set_defaults(run=_emulator_serve)
 
+    cli_topup.add_parsers(sub)
+
     demo = sub.add_parser("demo", help="the card walk-through on emulated cards")
     demo.add_argument("--out", default="demo-out", help="where keys, cards and output go")
     demo.set_defaults(run=_demo)
@@ -90,19 +97,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 class _Session:
-    """Configuration, reader and service for one card command."""
+    """Configuration, kiosk parts and reader for one command."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.config = config_mod.load(args.config)
         self.trace = Trace(echo=print, keep=False) if args.trace else None
         self.reader = open_reader(args.reader or self.config.reader.spec)
-        counters = FileCounterStore(self.config.state_dir / "counters.json")
-        self.service = CardService(
-            self.config.keys,
-            self.config.site_id,
-            counters,
-            key_version=self.config.current_key_version,
-        )
+        self.kiosk = app.build(self.config)
+        self.service = self.kiosk.cards
         self.wait = args.wait
 
     def __enter__(self) -> _Session:
@@ -110,6 +112,7 @@ class _Session:
 
     def __exit__(self, *exc: object) -> None:
         self.reader.close()
+        self.kiosk.close()
 
     def connect(self):  # noqa: ANN201 - a CardConnection
         print(f"Reader: {self.reader.name}. Waiting for a card…", file=sys.stderr)
@@ -159,41 +162,6 @@ def _card_change(args: argparse.Namespace, credit: bool) -> int:
         print(describe(card.state))
         print(f"(write: {result.commands} commands; tap in all: {conn.commands})")
     return 0
-
-
-def describe(state: CardState) -> str:
-    h = state.header
-    cur = h.currency
-    lines = [
-        f"Card       {state.card_type.label}, UID {state.uid.hex(' ').upper()}",
-        f"Role       {h.role.name.lower()} card, serial {h.card_serial}, "
-        f"{'staff' if h.role is Role.STAFF else 'tenant'} {h.tenant_id}",
-        f"Site       {h.site_id}, key version {h.key_version}, issued {h.issue_date.isoformat()}",
-    ]
-    k = state.kiosk
-    if h.role is Role.WALLET:
-        lines.append(f"Balance    {format_amount(k.value, cur)} (counter {k.counter})")
-    elif h.role is Role.METER:
-        lines.append(f"Meter      {h.meter_id} ({h.utility.name.lower()})")
-        if k.purchase_seq:
-            where = "NOT YET LOADED into the meter" if state.pending_purchase else "loaded"
-            lines.append(
-                f"Purchase   #{k.purchase_seq}: {format_amount(k.value, cur)}, {where} "
-                f"(counter {k.counter})"
-            )
-        else:
-            lines.append("Purchase   none yet")
-        m = state.meter
-        if m is not None:
-            unit = "L" if h.utility is Utility.WATER else "Wh"
-            lines.append(
-                f"Meter said reading {m.reading} {unit}, credit {format_amount(m.credit, cur)}, "
-                f"relay {'OFF' if m.flags & MeterFlags.RELAY_OPEN else 'on'}, "
-                f"at {m.time.isoformat()}"
-            )
-        elif state.meter_problem:
-            lines.append(f"Meter      state unreadable: {state.meter_problem}")
-    return "\n".join(lines)
 
 
 # -- emulator --------------------------------------------------------------------------------------

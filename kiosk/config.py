@@ -19,7 +19,7 @@ ENV_METER_KEY = "PREPAY_METER_KEY"  # hex, 16 bytes: key version 1's meter maste
 
 
 class ConfigError(Exception):
-    """The configuration is missing something or has a bad value; the message says what and where."""
+    """A setting is missing or wrong; the message says which and where to put it."""
 
 
 @dataclass

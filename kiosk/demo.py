@@ -19,8 +19,9 @@ from cardlib.purse.records import MeterFlags, MeterRecord, Refusal
 from cardlib.reader.emulated import EmulatedReader
 from cardlib.service import CardService, Issue
 from kiosk import config as config_mod
-from kiosk.cli import describe
-from kiosk.counters import FileCounterStore
+from kiosk.card_counters import DbCounterStore
+from kiosk.cli_describe import describe
+from kiosk.db import Database
 from kiosk.money import format_amount
 
 SITE_ID = 1
@@ -32,9 +33,9 @@ def run(out: str) -> int:
     (folder / "cards").mkdir(parents=True, exist_ok=True)
     cfg_path = _write_config(folder)
     cfg = config_mod.load(cfg_path)
-    service = CardService(
-        cfg.keys, cfg.site_id, FileCounterStore(folder / "counters.json"), cfg.current_key_version
-    )
+    db = Database(cfg.db_url)
+    db.migrate()
+    service = CardService(cfg.keys, cfg.site_id, DbCounterStore(db), cfg.current_key_version)
     step = _Stepper()
 
     step("Throw-away demo keys and a kiosk.toml", f"written to {cfg_path}")
@@ -134,6 +135,28 @@ def run(out: str) -> int:
     )
     print("The touchscreen kiosk arrives with issue 5; this walk-through covers the card layer.")
     return 0
+
+
+def ensure_demo_setup(folder: Path) -> Path:
+    """The demo's kiosk.toml (throw-away keys) and an issued wallet card for `prepay-kiosk topup`,
+    made once and reused: running the command again tops up the same card."""
+    config_path = folder / "kiosk.toml"
+    if not config_path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_config(folder)
+    card_path = folder / "cards" / "topup.json"
+    if not card_path.exists():
+        card_path.parent.mkdir(parents=True, exist_ok=True)
+        cfg = config_mod.load(config_path)
+        db = Database(cfg.db_url)
+        db.migrate()
+        service = CardService(cfg.keys, cfg.site_id, DbCounterStore(db), cfg.current_key_version)
+        card = store.new_card("classic1k")
+        with EmulatedReader(card).connect() as conn:
+            service.personalise(conn, Issue(Role.WALLET, 1002, 7, currency=CURRENCY))
+        store.save(card, card_path)
+        db.dispose()
+    return config_path
 
 
 def _write_config(folder: Path) -> Path:

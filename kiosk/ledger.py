@@ -47,16 +47,22 @@ class Ledger:
     def account(
         self, kind: AccountKind, currency: int, tenant_id: int | None = None, name: str = ""
     ) -> Account:
-        found = self.session.scalar(
-            select(Account).where(
-                Account.kind == kind,
-                Account.currency == currency,
-                Account.tenant_id.is_(None)
-                if tenant_id is None
-                else Account.tenant_id == tenant_id,
-                Account.name == name,
-            )
+        query = select(Account).where(
+            Account.kind == kind,
+            Account.currency == currency,
+            Account.tenant_id.is_(None) if tenant_id is None else Account.tenant_id == tenant_id,
+            Account.name == name,
         )
+        found = self.session.scalar(query)
+        if found is None and self.session.get_bind().dialect.name == "postgresql":
+            # Two transactions creating the same account at once: on SQLite BEGIN IMMEDIATE
+            # serialises them, on PostgreSQL (READ COMMITTED) both would insert -- a unique
+            # violation for a tenant's account, and a silent duplicate for a system account,
+            # whose NULL tenant_id the unique constraint does not compare. The second creator
+            # waits here until the first commits, then finds its row.
+            key = f"prepay-kiosk account {kind.value} {currency} {tenant_id} {name}"
+            self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+            found = self.session.scalar(query)
         if found is None:
             found = Account(kind=kind, currency=currency, tenant_id=tenant_id, name=name)
             self.session.add(found)

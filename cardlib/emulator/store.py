@@ -13,6 +13,8 @@ from cardlib.emulator.base import EmulatedCard
 from cardlib.emulator.classic import EmulatedClassic
 from cardlib.emulator.sle4442 import EmulatedSle4442
 from cardlib.emulator.ultralight import VARIANTS, EmulatedUltralight
+from cardlib.apdu import Trace
+from cardlib.reader.base import CardConnection
 from cardlib.reader.emulated import EmulatedReader
 
 FORMAT = 1
@@ -96,12 +98,29 @@ def load(path: str | os.PathLike[str]) -> EmulatedCard:
 
 
 class StoredCardReader(EmulatedReader):
-    """An in-process reader holding the card kept in ``path``; :meth:`close` writes it back."""
+    """An in-process reader holding the card kept in ``path``.
+
+    The file is written after every command, as a real card's EEPROM keeps every write: a kiosk
+    process killed half-way through a top-up leaves the card exactly as far as it got, which is
+    what the kill tests need."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.stored = load(self.path)
         super().__init__(self.stored, name=f"emulated:{self.path}")
+
+    def connect(self, trace: Trace | None = None) -> CardConnection:
+        connection = super().connect(trace)
+        transmit = connection._transmit
+
+        def write_through(apdu: bytes) -> bytes:
+            try:
+                return transmit(apdu)
+            finally:
+                save(self.stored, self.path)
+
+        connection._transmit = write_through  # type: ignore[method-assign]
+        return connection
 
     def close(self) -> None:
         save(self.stored, self.path)

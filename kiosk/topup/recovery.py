@@ -59,6 +59,18 @@ def recover(service: TopUpService) -> RecoveryReport:
         elif order.state is S.ORDER_CREATED:
             try:
                 state = service.provider.query(ref, order.provider_ref)
+                if state.status is PaymentStatus.UNKNOWN:
+                    # never reached the provider (the kiosk died before create() got through):
+                    # nothing can have been paid, and no QR will ever be shown again
+                    with service.db.session() as s:
+                        move(
+                            s,
+                            service._get(s, order.id),
+                            S.CANCELLED,
+                            "recovery: unknown to provider",
+                        )
+                    report.closed.append(ref)
+                    continue
                 if state.status is not PaymentStatus.PAID:
                     # the session that showed the QR is gone: close the payment for good
                     state = service.provider.cancel(ref, order.provider_ref)

@@ -239,6 +239,7 @@ class TopUpService:
                     )
                 )
             move(s, order, S.AMOUNT_CHOSEN, f"{len(items)} item(s)")
+        crash_point("amount_chosen")
         return self.order(order.id)
 
     def request_payment(self, order_id: int) -> Order:
@@ -365,7 +366,9 @@ class TopUpService:
                     if late:
                         # nobody is waiting at the kiosk for this order any more
                         move(s, order, S.CREDIT_PENDING, "paid after the kiosk gave up")
-                    return PaidOutcome(order.id, True, late=late)
+                    outcome = PaidOutcome(order.id, True, late=late)
+                crash_point("paid")
+                return outcome
             except StaleOrderError:
                 continue
         return PaidOutcome(None, False, note="order kept changing")

@@ -22,7 +22,7 @@ class AuditEntry(Base):
 
 
 class OutboxMessage(Base):
-    """Written in the same transaction as the change it reports; sent in order by the sync client."""
+    """Written in the transaction of the change it reports; sent in order by the sync client."""
 
     __tablename__ = "outbox"
     __table_args__ = (UniqueConstraint("kiosk_id", "seq"),)
