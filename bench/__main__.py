@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from bench import apdu_rate, card_ops
+from bench import apdu_rate, card_ops, topup
 
 
 def main() -> None:
-    for title, run in (
-        ("APDU rate (python -m bench.apdu_rate)", apdu_rate.main),
-        ("Card operations (python -m bench.card_ops)", card_ops.main),
+    for title, run, argv in (
+        ("APDU rate (python -m bench.apdu_rate)", apdu_rate.main, []),
+        ("Card operations (python -m bench.card_ops)", card_ops.main, []),
+        # --quick keeps make bench to a couple of minutes; python -m bench.topup runs it in full
+        ("Top-ups and the database (python -m bench.topup --quick)", topup.main, ["--quick"]),
     ):
         print(f"\n## {title}\n", flush=True)
-        run([])
+        run(argv)
 
 
 if __name__ == "__main__":
