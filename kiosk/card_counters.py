@@ -6,7 +6,8 @@ counter only goes up here too: a lower value never overwrites a higher one.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from kiosk.db import Database
 from kiosk.db.base import utcnow
@@ -26,12 +27,29 @@ class DbCounterStore:
             )
 
     def put(self, uid: bytes, kind: str, counter: int) -> None:
-        with self.db.session() as s:
-            row = s.scalar(
-                select(CardCounter).where(CardCounter.uid == uid.hex(), CardCounter.kind == kind)
-            )
-            if row is None:
-                s.add(CardCounter(uid=uid.hex(), kind=kind, counter=counter))
-            elif counter > row.counter:
-                row.counter = counter
-                row.updated_at = utcnow()
+        # One conditional UPDATE, so two writers can never let a lower counter overwrite a higher
+        # one; the first sighting of a card inserts, and a writer that lost that race retries.
+        for _attempt in range(2):
+            try:
+                with self.db.session() as s:
+                    updated = s.execute(
+                        update(CardCounter)
+                        .where(
+                            CardCounter.uid == uid.hex(),
+                            CardCounter.kind == kind,
+                            CardCounter.counter < counter,
+                        )
+                        .values(counter=counter, updated_at=utcnow())
+                    ).rowcount  # type: ignore[attr-defined]
+                    if updated:
+                        return
+                    exists = s.scalar(
+                        select(CardCounter.id).where(
+                            CardCounter.uid == uid.hex(), CardCounter.kind == kind
+                        )
+                    )
+                    if exists is None:
+                        s.add(CardCounter(uid=uid.hex(), kind=kind, counter=counter))
+                return
+            except IntegrityError:
+                continue

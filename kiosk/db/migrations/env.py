@@ -18,6 +18,8 @@ def run() -> None:
         _run(connection)
         return
     url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database: pass a connection (Database.migrate) or sqlalchemy.url")
     with create_engine(url).connect() as conn:
         _run(conn)
         conn.commit()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 23:40:15.887557
+Create Date: 2026-11-24 23:56:54.228572
 """
 
 from __future__ import annotations
@@ -221,6 +221,7 @@ def upgrade() -> None:
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_orders_card_uid"), ["card_uid"], unique=False)
         batch_op.create_index(batch_op.f("ix_orders_created_at"), ["created_at"], unique=False)
+        batch_op.create_index("ix_orders_tenant_created", ["tenant_id", "created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_orders_tenant_id"), ["tenant_id"], unique=False)
 
     op.create_table(
@@ -319,6 +320,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_ledger_entries_account_amount", ["account_id", "amount"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_ledger_entries_account_id"), ["account_id"], unique=False
         )
         batch_op.create_index(
@@ -404,6 +408,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_ledger_entries_order_id"))
         batch_op.drop_index(batch_op.f("ix_ledger_entries_created_at"))
         batch_op.drop_index(batch_op.f("ix_ledger_entries_account_id"))
+        batch_op.drop_index("ix_ledger_entries_account_amount")
 
     op.drop_table("ledger_entries")
     op.drop_table("cards")
@@ -413,6 +418,7 @@ def downgrade() -> None:
     op.drop_table("card_writes")
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_orders_tenant_id"))
+        batch_op.drop_index("ix_orders_tenant_created")
         batch_op.drop_index(batch_op.f("ix_orders_created_at"))
         batch_op.drop_index(batch_op.f("ix_orders_card_uid"))
 
