@@ -3,6 +3,7 @@
 from kiosk.db.models.audit import AuditEntry, OutboxMessage
 from kiosk.db.models.cards import Card, CardCounter, CardRole, CardStatus, CardWrite, WriteStatus
 from kiosk.db.models.ledger import Account, AccountKind, EntryKind, LedgerEntry
+from kiosk.db.models.metering import MeterReadingRow, RelayCommand
 from kiosk.db.models.orders import (
     ItemKind,
     Order,
@@ -28,12 +29,14 @@ __all__ = [
     "LedgerEntry",
     "Meter",
     "MeterKind",
+    "MeterReadingRow",
     "Order",
     "OrderEvent",
     "OrderItem",
     "OutboxMessage",
     "PaymentEvent",
     "ReceiptRecord",
+    "RelayCommand",
     "Site",
     "Staff",
     "TariffVersion",

@@ -39,6 +39,7 @@ class EntryKind(enum.Enum):
     FEE = "fee"  # a tariff's service fee taken from a top-up
     DEBT_RECOVERY = "debt_recovery"  # a share of a top-up paying down the tenant's debt
     DEBT = "debt"  # debt recorded for a tenant (migration, consumption in friendly hours)
+    CONSUMPTION = "consumption"  # a networked meter's consumption charged to the tenant's wallet
 
 
 class Account(Base):
