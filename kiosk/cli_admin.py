@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from kiosk import app
+from kiosk import app, cli_meter
 from kiosk import config as config_mod
 from kiosk.db.models import Meter, MeterKind, TariffVersion, Tenant
 from kiosk.money import format_amount, parse_amount
@@ -40,6 +40,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     reg.add_argument("--utility", choices=["electricity", "water"], default="electricity")
     reg.add_argument("--tariff", required=True, help="tariff code")
     reg.set_defaults(run=_register)
+    cli_meter.add_meter_actions(meter)
 
 
 def _kiosk(args: argparse.Namespace) -> app.Kiosk:
