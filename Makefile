@@ -13,7 +13,7 @@ STAMP  := $(VENV)/.installed
 # rendered QR code decodes to exactly its payload; postgresql for the tests and benchmarks that run
 # the same code on PostgreSQL (a throw-away server per run, kiosk/db/pgserver.py).
 APT_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev python3-venv zbar-tools \
-                postgresql
+                postgresql mbpoll
 
 .PHONY: setup system-packages test demo bench lint clean
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import apdu_rate, card_ops, topup
+from bench import apdu_rate, card_ops, meters_poll, topup
 
 
 def main() -> None:
@@ -11,6 +11,11 @@ def main() -> None:
         ("Card operations (python -m bench.card_ops)", card_ops.main, []),
         # --quick keeps make bench to a couple of minutes; python -m bench.topup runs it in full
         ("Top-ups and the database (python -m bench.topup --quick)", topup.main, ["--quick"]),
+        (
+            "Modbus meters polled (python -m bench.meters_poll --quick)",
+            meters_poll.main,
+            ["--quick"],
+        ),
     ):
         print(f"\n## {title}\n", flush=True)
         run(argv)
