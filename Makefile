@@ -11,7 +11,8 @@ STAMP  := $(VENV)/.installed
 # Debian packages: pcscd + vpcd for the real PC/SC stack in tests and the demo; libpcsclite-dev and
 # swig to build pyscard; a compiler and Python headers for the same; zbar-tools to check that a
 # rendered QR code decodes to exactly its payload; postgresql for the tests and benchmarks that run
-# the same code on PostgreSQL (a throw-away server per run, kiosk/db/pgserver.py).
+# the same code on PostgreSQL (a throw-away server per run, kiosk/db/pgserver.py); mbpoll, an
+# independent Modbus client that shows the meter simulator speaks standard Modbus.
 APT_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev python3-venv zbar-tools \
                 postgresql mbpoll
 
