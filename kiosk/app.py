@@ -3,8 +3,10 @@ and (later) the touchscreen. Dependencies are passed in here and nowhere looked 
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cardlib.reader.base import Reader
 from cardlib.reader.spec import open_reader
@@ -15,6 +17,17 @@ from kiosk.db import Database
 from kiosk.db.models import Site
 from kiosk.payments.provider import PaymentProvider
 from kiosk.topup.service import TopUpService
+
+if TYPE_CHECKING:
+    from kiosk.metering import ControlLoop
+    from meters.modbus.driver import ModbusBuses
+    from meters.notify import Notifier
+    from meters.policy import Policy
+
+log = logging.getLogger(__name__)
+
+#: how `meter register --kind modbus` records a networked meter's address in Meter.label
+MODBUS_LABEL = "modbus {profile} {address}"
 
 
 @dataclass
@@ -74,4 +87,95 @@ def _provider(config: Config) -> tuple[PaymentProvider, object | None]:
             p.secret, p.webhook_secret, success_url=p.url or "https://example.invalid/paid"
         ),
         None,
+    )
+
+
+# -- the control loop for networked meters ---------------------------------------------------------
+
+
+def modbus_label(address: str, profile: str) -> str:
+    """The Meter.label of a networked meter registered from the command line."""
+    return MODBUS_LABEL.format(profile=profile, address=address)
+
+
+def parse_modbus_label(label: str) -> tuple[str, str] | None:
+    """(address, profile) from a label written by :func:`modbus_label`, else None."""
+    parts = label.split()
+    if len(parts) == 3 and parts[0] == "modbus":
+        return parts[2], parts[1]
+    return None
+
+
+def control_policy(config: Config) -> Policy:
+    from meters.policy import FriendlyWindow, Policy
+
+    p = config.control.policy
+    return Policy(
+        low_credit=p.low,
+        very_low_credit=p.very_low,
+        emergency_credit=p.emergency,
+        reconnect_threshold=p.reconnect,
+        friendly=tuple(FriendlyWindow(start, end) for start, end in p.friendly),
+        holidays=frozenset(p.holidays),
+        timezone=p.timezone,
+    )
+
+
+def control_notifier(config: Config) -> Notifier:
+    from meters.notify import FanOut, LogNotifier, SmtpNotifier, WebhookNotifier
+
+    n = config.control.notify
+    notifiers: list[Notifier] = []
+    if n.log:
+        notifiers.append(LogNotifier())
+    if n.smtp_host:
+        notifiers.append(SmtpNotifier(n.smtp_host, n.smtp_port, n.smtp_from, n.smtp_to))
+    if n.webhook_url:
+        notifiers.append(WebhookNotifier(n.webhook_url, n.webhook_secret.encode()))
+    return notifiers[0] if len(notifiers) == 1 else FanOut(notifiers)
+
+
+def build_control_loop(kiosk: Kiosk, buses: ModbusBuses | None = None) -> ControlLoop:
+    """The control loop over the kiosk's database: a Modbus driver per networked meter, from
+    ``[control] meters`` or else from the address `meter register --kind modbus` recorded; the
+    ``[control.policy]`` for every meter (keep-power from the tenant); ``[control.notify]``.
+
+    Pass ``buses`` to close the Modbus connections afterwards (``buses.close()``)."""
+    from sqlalchemy import select
+
+    from kiosk.db.models import Meter, MeterKind
+    from kiosk.metering import ControlLoop
+    from meters.errors import MeterError
+    from meters.modbus.driver import ModbusBuses
+
+    config = kiosk.config
+    buses = buses if buses is not None else ModbusBuses()
+    wanted: dict[int, tuple[str, str]] = {
+        m.id: (m.address, m.profile) for m in config.control.meters
+    }
+    with kiosk.db.session() as s:
+        rows = list(s.scalars(select(Meter).where(Meter.kind == MeterKind.MODBUS)))
+    in_db = {row.id for row in rows}
+    for row in rows:
+        if row.id not in wanted and (found := parse_modbus_label(row.label)) is not None:
+            wanted[row.id] = found
+    for meter_id in sorted(set(wanted) - in_db):
+        log.warning(
+            "[control] meter %s is not a networked meter in the database: register it with "
+            "`prepay-kiosk meter register --kind modbus` (not polled until then)",
+            meter_id,
+        )
+    drivers = {}
+    for meter_id, (address, profile) in wanted.items():
+        try:
+            drivers[meter_id] = buses.meter(address, profile)
+        except MeterError as exc:
+            raise ConfigError(f"{config.source}: meter {meter_id}: {exc.message}") from exc
+    policy = control_policy(config)
+    return ControlLoop(
+        kiosk.db,
+        drivers,
+        lambda meter, tenant: policy,
+        control_notifier(config),
+        report_after=config.control.report_after,
     )

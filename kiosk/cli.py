@@ -11,13 +11,13 @@ from cardlib.errors import CardError
 from cardlib.purse.header import Role, Utility
 from cardlib.reader.spec import open_reader
 from cardlib.service import Issue
-from kiosk import app, cli_admin, cli_topup
+from kiosk import app, cli_admin, cli_control, cli_topup
 from kiosk import config as config_mod
 from kiosk.cli_describe import describe
 from kiosk.money import AmountError, format_amount, parse_amount
 from kiosk.payments.provider import PaymentError
-from kiosk.topup.limits import LimitError
 from kiosk.tariffs import TariffError
+from kiosk.topup.limits import LimitError
 from kiosk.topup.service import TopUpError
 
 EXIT_ERROR = 2
@@ -90,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_topup.add_parsers(sub)
     cli_admin.add_parsers(sub)
+    cli_control.add_parsers(sub)
 
     demo = sub.add_parser("demo", help="the card walk-through on emulated cards")
     demo.add_argument("--out", default="demo-out", help="where keys, cards and output go")

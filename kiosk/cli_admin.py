@@ -33,12 +33,17 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(run=_quote)
 
     meter = sub.add_parser("meter", help="meters").add_subparsers(metavar="ACTION")
-    reg = meter.add_parser("register", help="register a card meter and its tariff")
+    reg = meter.add_parser("register", help="register a meter (card or networked) and its tariff")
     reg.add_argument("--id", type=int, required=True, help="the meter id written on its cards")
     reg.add_argument("--tenant", type=int, required=True)
     reg.add_argument("--tenant-name", default="")
     reg.add_argument("--utility", choices=["electricity", "water"], default="electricity")
     reg.add_argument("--tariff", required=True, help="tariff code")
+    reg.add_argument(
+        "--kind", choices=["card", "modbus"], default="card", help="card meter or networked meter"
+    )
+    reg.add_argument("--address", help="networked meters: tcp://host:port/<device id>")
+    reg.add_argument("--profile", help="networked meters: register profile, e.g. dds238")
     reg.set_defaults(run=_register)
     cli_meter.add_meter_actions(meter)
 
@@ -99,6 +104,25 @@ def _quote(args: argparse.Namespace) -> int:
 
 
 def _register(args: argparse.Namespace) -> int:
+    kind = MeterKind.MODBUS if args.kind == "modbus" else MeterKind.CARD
+    label = ""
+    if kind is MeterKind.MODBUS:
+        from meters.errors import MeterError
+        from meters.modbus.driver import ModbusBuses
+
+        if not args.address or not args.profile:
+            raise config_mod.ConfigError(
+                "a networked meter needs --address tcp://host:port/<device id> and --profile."
+            )
+        try:
+            ModbusBuses().meter(args.address, args.profile)  # checks both; connects nothing
+        except MeterError as exc:
+            raise config_mod.ConfigError(f"meter {args.id}: {exc.message}") from None
+        label = app.modbus_label(args.address, args.profile)
+        if len(label) > 100:
+            raise config_mod.ConfigError(f"--address is too long ({len(args.address)} characters).")
+    elif args.address or args.profile:
+        raise config_mod.ConfigError("--address and --profile are for --kind modbus.")
     kiosk = _kiosk(args)
     try:
         with kiosk.db.session() as s:
@@ -112,15 +136,20 @@ def _register(args: argparse.Namespace) -> int:
                     )
                 )
                 s.flush()
-            meter = s.get(Meter, args.id) or Meter(id=args.id, site_id=site, kind=MeterKind.CARD)
+            meter = s.get(Meter, args.id) or Meter(id=args.id, site_id=site, kind=kind)
             meter.tenant_id, meter.utility, meter.tariff_code = (
                 args.tenant,
                 args.utility,
                 args.tariff,
             )
+            meter.kind = kind
+            if kind is MeterKind.MODBUS or (meter.label or "").startswith("modbus "):
+                meter.label = label
             s.add(meter)
+            where = f", {args.profile} at {args.address}" if kind is MeterKind.MODBUS else ""
             print(
-                f"Meter {args.id} ({args.utility}) of tenant {args.tenant} on tariff {args.tariff}."
+                f"Meter {args.id} ({args.utility}) of tenant {args.tenant} on tariff {args.tariff}"
+                f"{where}."
             )
     finally:
         kiosk.close()

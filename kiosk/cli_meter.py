@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import sys
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -17,6 +18,8 @@ from cardlib.reader.spec import open_reader
 from kiosk import config as config_mod
 from meters.cardmeter import VirtualCardMeter, load_state, new_state, save_state
 from meters.cardmeter.protocol import REFUSAL_TEXT
+from meters.cardmeter.store import MeterState
+from meters.cardmeter.virtual import CostFn
 from meters.errors import MeterError
 from meters.policy import FriendlyWindow, Policy
 
@@ -120,9 +123,61 @@ def _new(args: argparse.Namespace) -> int:
     return 0
 
 
-def _meter(args: argparse.Namespace) -> VirtualCardMeter:
-    """The meter without keys: run and status touch no card."""
-    return VirtualCardMeter(load_state(args.file), None, save=lambda s: save_state(s, args.file))
+def _meter(args: argparse.Namespace, *, priced: bool = False) -> VirtualCardMeter:
+    """The meter without keys: run and status touch no card. ``priced``: charge by the kiosk's
+    tariff when the kiosk database knows the meter and its tariff is in force
+    (:func:`_tariff_cost`)."""
+    state = load_state(args.file)
+    cost = _tariff_cost(args, state) if priced else None
+    return VirtualCardMeter(state, None, cost=cost, save=lambda s: save_state(s, args.file))
+
+
+def _tariff_cost(args: argparse.Namespace, state: MeterState) -> CostFn | None:
+    """kiosk.tariffs.cost.consumption_cost as the meter's cost function, when the kiosk database
+    (from the configuration) registers the meter (`meter register`) with a tariff in force at the
+    meter's time. Fractions of a minor unit are carried in the meter's ``cost_carry``, as with its
+    own price. Otherwise None: the meter's own price per kWh. Tiered tariffs are not injected (the
+    meter file keeps no month's block position)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kiosk.db import Database
+    from kiosk.db.models import Meter
+    from kiosk.tariff_store import in_force
+    from kiosk.tariffs.cost import consumption_cost
+    from kiosk.tariffs.model import TieredRate
+
+    try:
+        config = config_mod.load(args.config)
+    except config_mod.ConfigError:
+        return None
+    if config.site_id != state.site_id:
+        return None
+    db = Database(config.db_url)
+    try:
+        with db.session() as s:
+            row = s.get(Meter, state.meter_id)
+            tariff = in_force(s, row.tariff_code, state.now) if row and row.tariff_code else None
+    except SQLAlchemyError:
+        return None
+    finally:
+        db.dispose()
+    if tariff is None or tariff.rate is None:
+        return None
+    if isinstance(tariff.rate, TieredRate):
+        print(
+            f"Tariff {tariff.ref} is tiered: the meter charges its own price per kWh instead.",
+            file=sys.stderr,
+        )
+        return None
+    print(f"Charging by tariff {tariff.ref} from the kiosk database.", file=sys.stderr)
+
+    def cost(wh: int, start: dt.datetime, end: dt.datetime) -> int:
+        owed = state.cost_carry + consumption_cost(tariff, wh, start, end).exact
+        charge = math.floor(owed)
+        state.cost_carry = owed - charge
+        return charge
+
+    return cost
 
 
 def _print_status(meter: VirtualCardMeter) -> None:
@@ -175,7 +230,7 @@ def _insert(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     if args.hours < 0:
         raise MeterError("--hours must be >= 0.")
-    meter = _meter(args)
+    meter = _meter(args, priced=True)
     for event in meter.advance(dt.timedelta(hours=args.hours), load_w=args.load_w):
         print(f"{event.at:%Y-%m-%d %H:%M} {event.kind}: {event.text}")
     _print_status(meter)

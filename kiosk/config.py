@@ -6,16 +6,23 @@ sentence that names the setting and where to put it.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cardlib.crypto.keys import KeyRing
 
 ENV_CONFIG = "PREPAY_KIOSK_CONFIG"
 ENV_SITE_KEY = "PREPAY_SITE_KEY"  # hex, 16 bytes: key version 1's site master key
 ENV_METER_KEY = "PREPAY_METER_KEY"  # hex, 16 bytes: key version 1's meter master key
+ENV_WEBHOOK_SECRET = "PREPAY_NOTIFY_WEBHOOK_SECRET"  # the notification webhook's HMAC secret
+ENV_STRIPE_WEBHOOK_SECRET = "PREPAY_WEBHOOK_SECRET"  # Stripe's endpoint secret (payments)
 
 
 class ConfigError(Exception):
@@ -41,6 +48,51 @@ class PaymentsConfig:
     webhook_secret: str = ""
 
 
+@dataclass(frozen=True)
+class ControlMeterConfig:
+    """One networked meter the control loop drives: its id in the database, where it answers."""
+
+    id: int
+    address: str  # tcp://host:port/<device id> or rtu:///dev/ttyUSB0/<device id>
+    profile: str  # a register profile name (meters/profiles) or a .toml path
+
+
+@dataclass
+class NotifyConfig:
+    log: bool = True
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = ""
+    smtp_to: list[str] = field(default_factory=list)
+    webhook_url: str = ""
+    #: from $PREPAY_NOTIFY_WEBHOOK_SECRET preferably (never the payment webhook's secret)
+    webhook_secret: str = ""
+
+
+@dataclass
+class PolicyConfig:
+    """The low-credit policy of every networked meter (meters.policy.Policy), amounts in minor
+    units of the site currency; keep-power comes from the tenant."""
+
+    low: int = 20_00
+    very_low: int = 5_00
+    emergency: int = 0
+    reconnect: int = 1_00
+    friendly: list[tuple[dt.time, dt.time]] = field(default_factory=list)
+    timezone: str = "UTC"
+    holidays: list[dt.date] = field(default_factory=list)
+
+
+@dataclass
+class ControlConfig:
+    poll_interval_s: float = 60.0
+    #: consecutive failures before a silent meter is reported
+    report_after: int = 3
+    meters: list[ControlMeterConfig] = field(default_factory=list)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
+
+
 @dataclass
 class Config:
     site_id: int
@@ -54,6 +106,7 @@ class Config:
     kiosk_id: str = "K1"
     database_url: str = ""
     payments: PaymentsConfig = field(default_factory=PaymentsConfig)
+    control: ControlConfig = field(default_factory=ControlConfig)
 
     @property
     def db_url(self) -> str:
@@ -111,21 +164,213 @@ def from_mapping(data: dict, source: str = "<mapping>") -> Config:
     except TypeError as exc:
         raise ConfigError(f"{source}: unknown setting in [payments] ({exc}).") from None
     payments.secret = os.environ.get("PREPAY_PAYMENTS_SECRET", payments.secret)
-    payments.webhook_secret = os.environ.get("PREPAY_WEBHOOK_SECRET", payments.webhook_secret)
+    payments.webhook_secret = os.environ.get(ENV_STRIPE_WEBHOOK_SECRET, payments.webhook_secret)
     if payments.provider not in ("simulator", "stripe"):
         raise ConfigError(f"{source}: [payments] provider must be 'simulator' or 'stripe'.")
     if payments.provider == "stripe" and not payments.secret:
         raise ConfigError(
             f"{source}: Stripe needs its secret key: [payments] secret or PREPAY_PAYMENTS_SECRET."
         )
+    currency = int(site.get("currency", 156))
+    control = _control(data.get("control", {}), currency, source)
     return Config(
         site_id=site_id,
         keys=ring,
         current_key_version=current,
-        currency=int(site.get("currency", 156)),
+        currency=currency,
         reader=reader,
         source=source,
         kiosk_id=str(data.get("kiosk", {}).get("id", "K1")),
         database_url=str(data.get("database", {}).get("url", "")),
         payments=payments,
+        control=control,
+    )
+
+
+# -- [control] -------------------------------------------------------------------------------------
+
+
+def _table(value: Any, name: str, source: str) -> dict:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: {name} must be a table.")
+    return value
+
+
+def _only(table: dict, allowed: set[str], name: str, source: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown setting {name} {unknown[0]!r} "
+            f"(known: {', '.join(sorted(allowed))})."
+        )
+
+
+def _int(value: Any, name: str, source: str, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{source}: {name} must be a whole number >= {minimum}, not {value!r}.")
+    return value
+
+
+def _str(value: Any, name: str, source: str) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{source}: {name} must be a string, not {value!r}.")
+    return value
+
+
+def _minor(value: Any, name: str, currency: int, source: str) -> int:
+    """An amount ("20.00" or 20) in minor units of ``currency``; zero allowed, negative not."""
+    from kiosk.money import exponent
+
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ConfigError(f'{source}: {name} must be an amount such as "20.00", not {value!r}.')
+    try:
+        amount = Decimal(str(value)).scaleb(exponent(currency))
+    except InvalidOperation:
+        raise ConfigError(f"{source}: {name} is not an amount: {value!r}.") from None
+    if not amount.is_finite() or amount < 0 or amount != amount.to_integral_value():
+        raise ConfigError(
+            f"{source}: {name} must be an amount >= 0 with at most {exponent(currency)} decimals, "
+            f"not {value!r}."
+        )
+    return int(amount)
+
+
+def _window(value: Any, name: str, source: str) -> tuple[dt.time, dt.time]:
+    try:
+        start, end = (part.strip() for part in _str(value, name, source).split("-"))
+        if not (len(start) == len(end) == 5 and start[2] == end[2] == ":"):
+            raise ValueError(value)
+        return dt.time.fromisoformat(start), dt.time.fromisoformat(end)
+    except ValueError:
+        raise ConfigError(f'{source}: {name} must be "HH:MM-HH:MM", not {value!r}.') from None
+
+
+def _control(data: Any, currency: int, source: str) -> ControlConfig:
+    c = _table(data, "[control]", source)
+    _only(c, {"poll_interval_s", "report_after", "meters", "policy", "notify"}, "[control]", source)
+    interval = c.get("poll_interval_s", 60)
+    if isinstance(interval, bool) or not isinstance(interval, int | float) or interval <= 0:
+        raise ConfigError(
+            f"{source}: [control] poll_interval_s must be a number of seconds > 0, not "
+            f"{interval!r}."
+        )
+    report_after = _int(c.get("report_after", 3), "[control] report_after", source, 1)
+
+    meters: list[ControlMeterConfig] = []
+    raw_meters = c.get("meters", [])
+    if not isinstance(raw_meters, list):
+        raise ConfigError(f"{source}: [control] meters must be a list of [[control.meters]].")
+    seen: set[int] = set()
+    for i, m in enumerate(raw_meters):
+        where = f"[[control.meters]] #{i + 1}"
+        m = _table(m, where, source)
+        _only(m, {"id", "address", "profile"}, where, source)
+        for key in ("id", "address", "profile"):
+            if key not in m:
+                raise ConfigError(f"{source}: {where} {key} is missing.")
+        meter_id = _int(m["id"], f"{where} id", source, 1)
+        if meter_id in seen:
+            raise ConfigError(f"{source}: {where} id {meter_id} is listed twice.")
+        seen.add(meter_id)
+        address = _str(m["address"], f"{where} address", source)
+        parts = urlsplit(address)
+        if parts.scheme not in ("tcp", "rtu") or not parts.path.rpartition("/")[2].isdigit():
+            raise ConfigError(
+                f"{source}: {where} address must be tcp://host:port/<device id> (or "
+                f"rtu:///dev/ttyUSB0/<device id>), not {address!r}."
+            )
+        profile = _str(m["profile"], f"{where} profile", source)
+        from meters.errors import ProfileError
+        from meters.modbus.profile import load_profile
+
+        try:
+            load_profile(profile)
+        except ProfileError as exc:
+            raise ConfigError(f"{source}: {where} profile: {exc.message}") from None
+        meters.append(ControlMeterConfig(meter_id, address, profile))
+
+    p = _table(c.get("policy", {}), "[control.policy]", source)
+    known = {"low", "very_low", "emergency", "reconnect", "friendly", "timezone", "holidays"}
+    _only(p, known, "[control.policy]", source)
+    defaults = PolicyConfig()
+    amounts = {
+        key: _minor(p[key], f"[control.policy] {key}", currency, source)
+        if key in p
+        else getattr(defaults, key)
+        for key in ("low", "very_low", "emergency", "reconnect")
+    }
+    friendly = p.get("friendly", [])
+    if isinstance(friendly, str):
+        friendly = [friendly]
+    if not isinstance(friendly, list):
+        raise ConfigError(f'{source}: [control.policy] friendly must be a list of "HH:MM-HH:MM".')
+    windows = [_window(w, "[control.policy] friendly", source) for w in friendly]
+    timezone = _str(p.get("timezone", "UTC"), "[control.policy] timezone", source)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{source}: [control.policy] timezone {timezone!r} is not a time zone (e.g. "
+            '"Asia/Shanghai").'
+        ) from None
+    holidays: list[dt.date] = []
+    raw_holidays = p.get("holidays", [])
+    if not isinstance(raw_holidays, list):
+        raise ConfigError(f"{source}: [control.policy] holidays must be a list of dates.")
+    for h in raw_holidays:
+        try:
+            day = h if isinstance(h, dt.date) and not isinstance(h, dt.datetime) else None
+            holidays.append(day or dt.date.fromisoformat(_str(h, "", source)))
+        except (ValueError, ConfigError):
+            raise ConfigError(
+                f"{source}: [control.policy] holidays must hold dates (2026-10-01), not {h!r}."
+            ) from None
+    policy = PolicyConfig(**amounts, friendly=windows, timezone=timezone, holidays=holidays)
+    if policy.very_low > policy.low:
+        raise ConfigError(f"{source}: [control.policy] very_low must not be above low.")
+
+    n = _table(c.get("notify", {}), "[control.notify]", source)
+    _only(n, {"log", "smtp", "webhook"}, "[control.notify]", source)
+    log = n.get("log", True)
+    if not isinstance(log, bool):
+        raise ConfigError(f"{source}: [control.notify] log must be true or false.")
+    notify = NotifyConfig(log=log)
+    if "smtp" in n:
+        smtp = _table(n["smtp"], "[control.notify.smtp]", source)
+        _only(smtp, {"host", "port", "from", "to"}, "[control.notify.smtp]", source)
+        for key in ("host", "from", "to"):
+            if key not in smtp:
+                raise ConfigError(f"{source}: [control.notify.smtp] {key} is missing.")
+        notify.smtp_host = _str(smtp["host"], "[control.notify.smtp] host", source)
+        notify.smtp_port = _int(smtp.get("port", 25), "[control.notify.smtp] port", source, 1)
+        notify.smtp_from = _str(smtp["from"], "[control.notify.smtp] from", source)
+        to = smtp["to"]
+        to = [to] if isinstance(to, str) else to
+        if not isinstance(to, list) or not to or not all(isinstance(a, str) for a in to):
+            raise ConfigError(
+                f"{source}: [control.notify.smtp] to must be an address or a list of them."
+            )
+        notify.smtp_to = list(to)
+    if "webhook" in n:
+        hook = _table(n["webhook"], "[control.notify.webhook]", source)
+        _only(hook, {"url", "secret"}, "[control.notify.webhook]", source)
+        if "url" not in hook:
+            raise ConfigError(f"{source}: [control.notify.webhook] url is missing.")
+        notify.webhook_url = _str(hook["url"], "[control.notify.webhook] url", source)
+        if urlsplit(notify.webhook_url).scheme not in ("http", "https"):
+            raise ConfigError(f"{source}: [control.notify.webhook] url must be http(s)://….")
+        notify.webhook_secret = os.environ.get(ENV_WEBHOOK_SECRET) or _str(
+            hook.get("secret", ""), "[control.notify.webhook] secret", source
+        )
+        if not notify.webhook_secret:
+            raise ConfigError(
+                f"{source}: the notification webhook needs its secret: set {ENV_WEBHOOK_SECRET} "
+                "(or [control.notify.webhook] secret)."
+            )
+    return ControlConfig(
+        poll_interval_s=float(interval),
+        report_after=report_after,
+        meters=meters,
+        policy=policy,
+        notify=notify,
     )
