@@ -28,6 +28,7 @@ PAID_STATES = frozenset(
         OrderState.WRITTEN,
         OrderState.DONE,
         OrderState.CREDIT_PENDING,
+        OrderState.REFUND_PENDING,
         OrderState.REFUNDED,
     }
 )

@@ -6,7 +6,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cardlib.purse.header import Role
 from cardlib.reader.base import CardConnection
@@ -29,6 +29,15 @@ from kiosk.topup.delivering import Delivering
 from kiosk.topup.model import BlacklistedCardError, Item, Tap, TopUpError
 from kiosk.topup.states import OrderState
 from kiosk.topup.transitions import move
+
+#: orders whose items are promised but not yet posted to the ledger
+UNDELIVERED_STATES = (
+    OrderState.AMOUNT_CHOSEN,
+    OrderState.ORDER_CREATED,
+    OrderState.PAID,
+    OrderState.WRITE_PENDING,
+    OrderState.CREDIT_PENDING,
+)
 
 log = logging.getLogger("kiosk.topup")
 S = OrderState
@@ -79,7 +88,17 @@ class Choosing(Delivering):
             tariff = tariff_store.in_force(s, meter.tariff_code, now)
             if tariff is None:
                 return None
-            debt = Ledger(s).debt(header.tenant_id, header.currency)
+            # debt already promised to orders not yet delivered is not owed twice
+            reserved = s.scalar(
+                select(func.coalesce(func.sum(OrderItem.amount), 0))
+                .join(Order, Order.id == OrderItem.order_id)
+                .where(
+                    Order.tenant_id == header.tenant_id,
+                    Order.state.in_(UNDELIVERED_STATES),
+                    OrderItem.kind == ItemKind.DEBT_RECOVERY,
+                )
+            )
+            debt = max(0, Ledger(s).debt(header.tenant_id, header.currency) - int(reserved or 0))
         return quote(tariff, amount, at=now, debt=debt)
 
     def items_for(self, tap: Tap, amount: int) -> tuple[list[Item], Quote | None]:

@@ -86,9 +86,26 @@ class Delivering(TopUpBase):
                 account_kind, entry_kind = ITEM_POSTING[item.kind]
                 tenant = None if account_kind is AccountKind.REVENUE else order.tenant_id
                 target = ledger.account(account_kind, order.currency, tenant)
-                ledger.transfer(
-                    entry_kind, undelivered, target, item.amount, order.id, item.description
-                )
+                amount = item.amount
+                if item.kind is ItemKind.DEBT_RECOVERY:
+                    # never recover more than is owed now (a late-paid order quoted against a debt
+                    # another order has repaid since): the rest stays the tenant's, as wallet credit
+                    owed = (
+                        0
+                        if order.tenant_id is None
+                        else ledger.debt(order.tenant_id, order.currency)
+                    )
+                    amount = min(amount, owed)
+                    if item.amount > amount:
+                        ledger.transfer(
+                            EntryKind.WALLET_LOAD,
+                            undelivered,
+                            ledger.account(AccountKind.WALLET, order.currency, order.tenant_id),
+                            item.amount - amount,
+                            order.id,
+                            "debt already repaid: kept as wallet credit",
+                        )
+                ledger.transfer(entry_kind, undelivered, target, amount, order.id, item.description)
             move(s, order, S.WRITTEN)
         crash_point("written")
         self._finish(order_id)

@@ -43,7 +43,14 @@ def recover(service: TopUpService) -> RecoveryReport:
                 .where(Order.kiosk_id == service.kiosk_id)
                 .where(
                     Order.state.in_(
-                        (S.AMOUNT_CHOSEN, S.ORDER_CREATED, S.PAID, S.WRITE_PENDING, S.WRITTEN)
+                        (
+                            S.AMOUNT_CHOSEN,
+                            S.ORDER_CREATED,
+                            S.PAID,
+                            S.WRITE_PENDING,
+                            S.WRITTEN,
+                            S.REFUND_PENDING,
+                        )
                     )
                 )
                 .order_by(Order.id)
@@ -97,5 +104,12 @@ def recover(service: TopUpService) -> RecoveryReport:
         elif order.state is S.WRITTEN:
             service._finish(order.id)
             report.finished.append(ref)
+        elif order.state is S.REFUND_PENDING:
+            try:
+                service.finish_refund(order.id, "system", "recovery: refund asked before a restart")
+                report.finished.append(ref)
+            except PaymentError as exc:
+                log.warning("recovery: refund of %s not settled now: %s", ref, exc)
+                report.unresolved.append(ref)
     log.info("recovery: %s", report)
     return report

@@ -15,6 +15,7 @@ from kiosk.db.models import (
     Order,
     WriteStatus,
 )
+from kiosk.faults import crash_point
 from kiosk.ledger import Ledger
 from kiosk.topup.choosing import Choosing
 from kiosk.topup.model import Item, Tap, TopUpError
@@ -82,18 +83,20 @@ class StaffActions(Choosing):
         """Give back a paid order whose credit never reached a card.
 
         A write the card may already hold (a PENDING journal row) is settled by tapping the card
-        first: refunding it blind could pay the tenant twice. The refund is asked for under a key
-        derived from the order, so a retry after a crash can never refund twice.
+        first: refunding it blind could pay the tenant twice. REFUND_PENDING is committed before
+        the provider is asked, so a tap never delivers an order whose refund may be under way, and
+        recovery finishes it under the same refund number (idempotent at the provider).
         """
         if not reason.strip():
             raise TopUpError("A refund needs a reason.")
         order = self.order(order_id)
-        if order.state not in (S.PAID, S.CREDIT_PENDING):
+        if order.state not in (S.PAID, S.CREDIT_PENDING, S.REFUND_PENDING):
             raise TopUpError(
                 f"Only paid top-ups not yet on a card can be refunded (this one is "
                 f"{order.state.value.replace('_', ' ')})."
             )
         with self.db.session() as s:
+            order = self._get(s, order_id)
             in_doubt = s.scalar(
                 select(func.count())
                 .select_from(CardWrite)
@@ -101,22 +104,36 @@ class StaffActions(Choosing):
             )
             if in_doubt:
                 raise TopUpError("The card may already hold this credit: tap the card first.")
-            pending = Ledger(s).order_money(order_id).pending
-            s.add(
-                AuditEntry(
-                    actor=f"staff:{staff_id}",
-                    action="refund_requested",
-                    subject=order.out_trade_no,
-                    detail={"amount": pending, "reason": reason},
+            if order.state is not S.REFUND_PENDING:
+                move(s, order, S.REFUND_PENDING, reason)
+                s.add(
+                    AuditEntry(
+                        actor=f"staff:{staff_id}",
+                        action="refund_requested",
+                        subject=order.out_trade_no,
+                        detail={
+                            "amount": Ledger(s).order_money(order_id).pending,
+                            "reason": reason,
+                        },
+                    )
                 )
-            )
+        return self.finish_refund(order_id, f"staff:{staff_id}", reason)
+
+    def finish_refund(self, order_id: int, actor: str, reason: str) -> Order:
+        """Ask the provider (again: the refund number makes it idempotent) and book the refund."""
+        order = self.order(order_id)
+        if order.state is not S.REFUND_PENDING:
+            return order
+        with self.db.session() as s:
+            pending = Ledger(s).order_money(order_id).pending
         if order.method not in ("cash", "staff"):
             self.provider.refund(
                 order.out_trade_no, f"{order.out_trade_no}-R", pending, order.provider_ref
             )
+        crash_point("refund_asked")
         with self.db.session() as s:
             order = self._get(s, order_id)
-            if order.state is S.REFUNDED:
+            if order.state is not S.REFUND_PENDING:
                 return order
             ledger = Ledger(s)
             source = (
@@ -135,7 +152,7 @@ class StaffActions(Choosing):
             move(s, order, S.REFUNDED, reason)
             s.add(
                 AuditEntry(
-                    actor=f"staff:{staff_id}",
+                    actor=actor,
                     action="refunded",
                     subject=order.out_trade_no,
                     detail={"amount": pending},

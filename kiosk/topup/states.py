@@ -16,6 +16,7 @@ class OrderState(enum.Enum):
     CANCELLED = "cancelled"  # the tenant gave up before paying
     EXPIRED = "expired"  # the payment window closed unpaid
     CREDIT_PENDING = "credit_pending"  # paid, the card went away: delivered at its next tap
+    REFUND_PENDING = "refund_pending"  # staff asked for a refund: never delivered from here
     REFUNDED = "refunded"
 
     @property
@@ -34,17 +35,19 @@ TRANSITIONS: dict[OrderState, frozenset[OrderState]] = {
     S.ORDER_CREATED: frozenset({S.PAID, S.CANCELLED, S.EXPIRED}),
     S.CANCELLED: frozenset({S.PAID}),
     S.EXPIRED: frozenset({S.PAID}),
-    S.PAID: frozenset({S.WRITE_PENDING, S.CREDIT_PENDING, S.REFUNDED}),
+    S.PAID: frozenset({S.WRITE_PENDING, S.CREDIT_PENDING, S.REFUND_PENDING}),
     S.WRITE_PENDING: frozenset({S.WRITTEN, S.CREDIT_PENDING, S.WRITE_PENDING}),
     # CREDIT_PENDING -> WRITTEN: a write left in doubt turns out, at the next tap, to have landed
-    S.CREDIT_PENDING: frozenset({S.WRITE_PENDING, S.WRITTEN, S.REFUNDED}),
+    S.CREDIT_PENDING: frozenset({S.WRITE_PENDING, S.WRITTEN, S.REFUND_PENDING}),
+    # committed before the provider is asked: a crash leaves it here and recovery finishes it
+    S.REFUND_PENDING: frozenset({S.REFUNDED}),
     S.WRITTEN: frozenset({S.DONE}),
     S.DONE: frozenset(),
     S.REFUNDED: frozenset(),
 }
 
 #: states in which the tenant has paid and the money is not yet on the card or refunded
-PAID_UNDELIVERED = frozenset({S.PAID, S.WRITE_PENDING, S.CREDIT_PENDING})
+PAID_UNDELIVERED = frozenset({S.PAID, S.WRITE_PENDING, S.CREDIT_PENDING, S.REFUND_PENDING})
 
 
 class TransitionError(Exception):
