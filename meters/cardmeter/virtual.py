@@ -33,6 +33,7 @@ from cardlib.errors import (
 )
 from cardlib.purse.header import Role
 from cardlib.purse.records import MeterFlags, MeterRecord, Refusal
+from cardlib.purse.slots import MemoryCounterStore
 from cardlib.reader.base import CardConnection
 from cardlib.service import CardService, WriteResult
 from meters.cardmeter import protocol
@@ -219,6 +220,8 @@ class VirtualCardMeter:
             raise  # taken away while being read: nothing happened, put it back
         except CardError as exc:
             self.save()  # counters seen before the failure
+            if isinstance(exc, ReplayError):
+                self._say_old_copy(connection)
             return self._refused_unread(exc)
         state = card.state
         if state.role is not Role.METER:
@@ -267,6 +270,32 @@ class VirtualCardMeter:
             record=write.plan.new,  # type: ignore[arg-type]
             write=write,
         )
+
+    def _say_old_copy(self, connection: CardConnection) -> None:
+        """An old copy of the card was restored onto it: write OLD_SEQUENCE into its meter record
+        (above every counter this meter has seen for it), so any kiosk, even one that never saw
+        this card, shows why the meter refused it. Nothing is loaded."""
+        assert self.service is not None
+        s = self.state
+        blind = CardService(
+            self.service.keys, s.site_id, MemoryCounterStore(), key_version=self.service.key_version
+        )
+        try:
+            card = blind.open(connection)
+            if card.state.role is not Role.METER or card.state.header.meter_id != s.meter_id:
+                return
+            record = protocol.state_record(
+                reading=s.reading_wh,
+                credit=s.credit,
+                last_loaded_seq=s.last_loaded_seq,
+                flags=self.flags(),
+                refusal=Refusal.OLD_SEQUENCE,
+                time=s.now,
+            )
+            card.apply(protocol.plan_write_back(card, record, s.counters))
+            self.save()
+        except CardError as exc:  # best effort: the refusal stands whether or not it is written
+            self._event("refused", f"could not write the refusal on the card: {exc.message}")
 
     def _refused_unread(self, exc: CardError) -> InsertResult:
         refusal = (

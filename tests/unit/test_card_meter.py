@@ -149,6 +149,11 @@ def test_a_replayed_card_dump_is_refused_and_the_credit_is_unchanged(make):
     assert result.status is InsertStatus.REFUSED
     assert isinstance(result.error, ReplayError) and result.refusal is Refusal.OLD_SEQUENCE
     assert rig.meter.credit == 500
+    # said on the card, for a kiosk that never saw this card to show why
+    seen = rig.view()
+    assert seen.meter is not None and seen.meter.refusal is Refusal.OLD_SEQUENCE
+    again = rig.insert()  # inserted again, the copy loads nothing (its purchase was loaded)
+    assert again.loaded == 0 and rig.meter.credit == 500
 
 
 @EACH
