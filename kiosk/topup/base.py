@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import uuid
 from collections.abc import Callable
 
@@ -14,9 +13,6 @@ from cardlib.service import CardService
 from kiosk.db import Database
 from kiosk.db.base import utcnow
 from kiosk.db.models import (
-    AccountKind,
-    EntryKind,
-    ItemKind,
     Order,
 )
 from kiosk.payments.provider import (
@@ -26,16 +22,7 @@ from kiosk.topup.limits import Limits
 from kiosk.topup.model import TopUpError
 from kiosk.topup.states import OrderState
 
-log = logging.getLogger("kiosk.topup")
 S = OrderState
-
-#: where each kind of order item's money goes when the order is delivered
-ITEM_POSTING = {
-    ItemKind.CARD_CREDIT: (AccountKind.ON_CARD, EntryKind.DELIVERY),
-    ItemKind.WALLET_LOAD: (AccountKind.WALLET, EntryKind.WALLET_LOAD),
-    ItemKind.FEE: (AccountKind.REVENUE, EntryKind.FEE),
-    ItemKind.DEBT_RECOVERY: (AccountKind.DEBT, EntryKind.DEBT_RECOVERY),
-}
 
 
 class TopUpBase:

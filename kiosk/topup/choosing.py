@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Sequence
 
@@ -12,11 +11,9 @@ from cardlib.purse.header import Role
 from cardlib.reader.base import CardConnection
 from kiosk import tariff_store
 from kiosk.db.models import (
-    AccountKind,
     AuditEntry,
     Card,
     CardStatus,
-    EntryKind,
     ItemKind,
     Meter,
     Order,
@@ -39,16 +36,7 @@ UNDELIVERED_STATES = (
     OrderState.CREDIT_PENDING,
 )
 
-log = logging.getLogger("kiosk.topup")
 S = OrderState
-
-#: where each kind of order item's money goes when the order is delivered
-ITEM_POSTING = {
-    ItemKind.CARD_CREDIT: (AccountKind.ON_CARD, EntryKind.DELIVERY),
-    ItemKind.WALLET_LOAD: (AccountKind.WALLET, EntryKind.WALLET_LOAD),
-    ItemKind.FEE: (AccountKind.REVENUE, EntryKind.FEE),
-    ItemKind.DEBT_RECOVERY: (AccountKind.DEBT, EntryKind.DEBT_RECOVERY),
-}
 
 
 class Choosing(Delivering):

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 from cardlib.service import PurseCard
 from kiosk.db.models import (
-    AccountKind,
-    EntryKind,
     ItemKind,
     Order,
 )
-from kiosk.topup.states import OrderState
-
-log = logging.getLogger("kiosk.topup")
-S = OrderState
-
-#: where each kind of order item's money goes when the order is delivered
-ITEM_POSTING = {
-    ItemKind.CARD_CREDIT: (AccountKind.ON_CARD, EntryKind.DELIVERY),
-    ItemKind.WALLET_LOAD: (AccountKind.WALLET, EntryKind.WALLET_LOAD),
-    ItemKind.FEE: (AccountKind.REVENUE, EntryKind.FEE),
-    ItemKind.DEBT_RECOVERY: (AccountKind.DEBT, EntryKind.DEBT_RECOVERY),
-}
 
 
 class TopUpError(Exception):

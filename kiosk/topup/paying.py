@@ -12,7 +12,6 @@ from kiosk.db.models import (
     AccountKind,
     AuditEntry,
     EntryKind,
-    ItemKind,
     Order,
     PaymentEvent,
 )
@@ -30,14 +29,6 @@ from kiosk.topup.transitions import StaleOrderError, move
 
 log = logging.getLogger("kiosk.topup")
 S = OrderState
-
-#: where each kind of order item's money goes when the order is delivered
-ITEM_POSTING = {
-    ItemKind.CARD_CREDIT: (AccountKind.ON_CARD, EntryKind.DELIVERY),
-    ItemKind.WALLET_LOAD: (AccountKind.WALLET, EntryKind.WALLET_LOAD),
-    ItemKind.FEE: (AccountKind.REVENUE, EntryKind.FEE),
-    ItemKind.DEBT_RECOVERY: (AccountKind.DEBT, EntryKind.DEBT_RECOVERY),
-}
 
 
 class Paying(TopUpBase):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from sqlalchemy import func, select
 
 from kiosk.db.models import (
@@ -22,16 +20,7 @@ from kiosk.topup.model import Item, Tap, TopUpError
 from kiosk.topup.states import OrderState
 from kiosk.topup.transitions import move
 
-log = logging.getLogger("kiosk.topup")
 S = OrderState
-
-#: where each kind of order item's money goes when the order is delivered
-ITEM_POSTING = {
-    ItemKind.CARD_CREDIT: (AccountKind.ON_CARD, EntryKind.DELIVERY),
-    ItemKind.WALLET_LOAD: (AccountKind.WALLET, EntryKind.WALLET_LOAD),
-    ItemKind.FEE: (AccountKind.REVENUE, EntryKind.FEE),
-    ItemKind.DEBT_RECOVERY: (AccountKind.DEBT, EntryKind.DEBT_RECOVERY),
-}
 
 
 class StaffActions(Choosing):
