@@ -3,17 +3,24 @@ an emulated reader with an issued card, and the top-up service over a given paym
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
+
+from sqlalchemy.orm import Session
 
 from cardlib.emulator.base import EmulatedCard
 from cardlib.reader.emulated import EmulatedReader
 from cardlib.service import CardService, Issue
 from kiosk.card_counters import DbCounterStore
 from kiosk.db import Database
-from kiosk.db.models import Site, Staff
+from kiosk.db.models import AccountKind, EntryKind, Meter, MeterKind, Site, Staff, Tenant
+from kiosk.ledger import Ledger
 from kiosk.payments.provider import PaymentProvider
+from kiosk.tariff_store import publish
+from kiosk.tariffs import DebtRecovery, FlatRate, ServiceFee, Tariff, Utility
 from kiosk.topup.service import Tap, TopUpService
 from tests import cards
 
@@ -61,3 +68,43 @@ def make_kiosk(
     with reader.connect() as conn:
         service.personalise(conn, issue)
     return Kiosk(db, service, TopUpService(db, service, provider, KIOSK_ID), reader, card)
+
+
+def seed_metered_tenant(session: Session, debt: int, valid_from: dt.datetime | None = None) -> None:
+    """Tenant 8 with card meter 42 on tariff ELEC v1 (0.86 CNY/kWh, 1.00 fee per top-up, 10 % of
+    each top-up to debt, at most 5.00), owing ``debt``."""
+    session.add(Tenant(id=cards.METER.tenant_id, site_id=cards.SITE_ID, name="Unit 8"))
+    session.add(
+        Meter(
+            id=cards.METER.meter_id,
+            site_id=cards.SITE_ID,
+            tenant_id=cards.METER.tenant_id,
+            kind=MeterKind.CARD,
+            utility="electricity",
+            tariff_code="ELEC",
+        )
+    )
+    publish(
+        session,
+        Tariff(
+            code="ELEC",
+            version=1,
+            name="Standard",
+            utility=Utility.ELECTRICITY,
+            currency=156,
+            timezone="Asia/Shanghai",
+            rate=FlatRate(price=Decimal("86")),
+            fees=(ServiceFee(amount=1_00),),
+            debt_recovery=DebtRecovery(share_bp=1000, cap_per_topup=5_00),
+        ),
+        created_by="test",
+        valid_from=valid_from,
+    )
+    ledger = Ledger(session)
+    ledger.transfer(
+        EntryKind.DEBT,
+        ledger.account(AccountKind.DEBT, 156, cards.METER.tenant_id),
+        ledger.account(AccountKind.REVENUE, 156),
+        debt,
+        memo="migrated",
+    )

@@ -18,21 +18,16 @@ from kiosk.db.models import (
     EntryKind,
     ItemKind,
     LedgerEntry,
-    Meter,
-    MeterKind,
-    Tenant,
 )
 from kiosk.ledger import Ledger
 from kiosk.payments.listener import NotificationListener
 from kiosk.payments.simulator.client import SimulatorProvider
 from kiosk.payments.simulator.server import PaymentSimulator
-from kiosk.tariff_store import publish
-from kiosk.tariffs import DebtRecovery, FlatRate, ServiceFee, Tariff, Utility
 from kiosk.topup.recovery import recover
 from kiosk.topup.service import Item, TopUpError, TopUpService
 from kiosk.topup.states import OrderState
 from tests import cards
-from tests.kiosk_env import Kiosk, make_kiosk
+from tests.kiosk_env import Kiosk, make_kiosk, seed_metered_tenant
 
 SECRET = "simulator-test-secret"
 S = OrderState
@@ -249,40 +244,7 @@ def test_several_items_one_payment_one_tap(paying: Paying):
 def test_a_meter_purchase_is_quoted_by_the_tariff_with_fee_and_debt(tmp_path):
     for p in _paying(tmp_path, cards.ntag213, cards.METER):
         with p.kiosk.db.session() as s:
-            s.add(Tenant(id=cards.METER.tenant_id, site_id=cards.SITE_ID, name="Unit 8"))
-            s.add(
-                Meter(
-                    id=cards.METER.meter_id,
-                    site_id=cards.SITE_ID,
-                    tenant_id=cards.METER.tenant_id,
-                    kind=MeterKind.CARD,
-                    utility="electricity",
-                    tariff_code="ELEC",
-                )
-            )
-            publish(
-                s,
-                Tariff(
-                    code="ELEC",
-                    version=1,
-                    name="Standard",
-                    utility=Utility.ELECTRICITY,
-                    currency=156,
-                    timezone="Asia/Shanghai",
-                    rate=FlatRate(price=__import__("decimal").Decimal("86")),
-                    fees=(ServiceFee(amount=1_00),),
-                    debt_recovery=DebtRecovery(share_bp=1000, cap_per_topup=5_00),
-                ),
-                created_by="test",
-            )
-            ledger = Ledger(s)
-            ledger.transfer(
-                EntryKind.DEBT,
-                ledger.account(AccountKind.DEBT, 156, cards.METER.tenant_id),
-                ledger.account(AccountKind.REVENUE, 156),
-                30_00,
-                memo="migrated",
-            )
+            seed_metered_tenant(s, debt=30_00)
         tap = p.kiosk.tap()
         quoted = p.kiosk.topup.quote(tap, 100_00)
         assert quoted is not None
