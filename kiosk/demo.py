@@ -15,7 +15,6 @@ from cardlib.emulator.base import EmulatedCard
 from cardlib.emulator.tear import TearPlan
 from cardlib.errors import CardError, CardRemovedError
 from cardlib.purse.header import Role, Utility
-from cardlib.purse.records import MeterFlags, MeterRecord, Refusal
 from cardlib.reader.emulated import EmulatedReader
 from cardlib.service import CardService, Issue
 from kiosk import config as config_mod
@@ -23,6 +22,8 @@ from kiosk.card_counters import DbCounterStore
 from kiosk.cli_describe import describe
 from kiosk.db import Database
 from kiosk.money import format_amount
+from meters.cardmeter.store import new_state
+from meters.cardmeter.virtual import VirtualCardMeter
 
 SITE_ID = 1
 CURRENCY = 156
@@ -96,22 +97,22 @@ def run(out: str) -> int:
         "Meter card: 100.00 bought, then 20.00 more before the meter saw it (merged)",
         describe(purse.state),
     )
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    card_meter = VirtualCardMeter(
+        new_state(42, cfg.site_id, now, load_w=2_000, price_per_kwh=86), cfg.keys
+    )
     with meter.connect() as conn:
-        purse = service.open(conn)
-        purse.write_meter_state(
-            MeterRecord(
-                counter=0,
-                reading=1_234_567,
-                credit=120_00,
-                last_loaded_seq=purse.state.kiosk.purchase_seq,
-                flags=MeterFlags(0),
-                refusal=Refusal.NONE,
-                time=dt.datetime.now(dt.UTC).replace(microsecond=0),
-            )
-        )
+        loaded = card_meter.insert(conn)
+    card_meter.advance(dt.timedelta(hours=3))
+    with meter.connect() as conn:
+        card_meter.insert(conn)  # the card carries the meter's state back to the kiosk
     with meter.connect() as conn:
         state = service.read(conn)
-    step("The tenant inserts the card into the meter; it loads and writes back", describe(state))
+    step(
+        "The tenant inserts the card into the virtual meter: it loads the purchase, runs 3 hours "
+        "at 2 kW (6 kWh at 0.86), and writes its state back",
+        f"{loaded.message}\n" + describe(state),
+    )
 
     copy = held["wallet"].dump()
     with wallet.connect() as conn:
