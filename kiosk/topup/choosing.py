@@ -21,7 +21,7 @@ from kiosk.db.models import (
 )
 from kiosk.faults import crash_point
 from kiosk.ledger import Ledger
-from kiosk.tariffs import Quote, quote
+from kiosk.tariffs import Quote, QuoteError, quote
 from kiosk.topup.delivering import Delivering
 from kiosk.topup.model import BlacklistedCardError, Item, Tap, TopUpError
 from kiosk.topup.states import OrderState
@@ -91,7 +91,10 @@ class Choosing(Delivering):
 
     def items_for(self, tap: Tap, amount: int) -> tuple[list[Item], Quote | None]:
         """The order items for a top-up of ``amount`` onto the tapped card."""
-        q = self.quote(tap, amount)
+        try:
+            q = self.quote(tap, amount)
+        except QuoteError as exc:  # e.g. an amount that does not even cover the service fee
+            raise TopUpError(f"This amount cannot be bought: {exc.problem}.") from exc
         if q is None:
             return [Item(ItemKind.CARD_CREDIT, amount, "credit")], None
         items = [Item(ItemKind.CARD_CREDIT, q.net_credit, q.text, q.units)]
