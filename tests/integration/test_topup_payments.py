@@ -361,3 +361,13 @@ def test_reconciliation_finds_a_payment_the_kiosk_missed_and_settles_it(paying: 
     assert reconcile(paying.kiosk.db, paying.kiosk.topup.provider, day, "K1").clean
     paying.kiosk.tap()
     assert paying.kiosk.card_value() == 50_00
+
+
+def test_an_amount_that_does_not_cover_the_fee_is_refused_with_a_sentence(tmp_path):
+    for p in _paying(tmp_path, cards.ntag213, cards.METER):
+        with p.kiosk.db.session() as s:
+            seed_metered_tenant(s, debt=0)
+        tap = p.kiosk.tap()
+        with pytest.raises(TopUpError, match="cannot be bought"):
+            p.kiosk.topup.items_for(tap, 1_00)  # exactly the 1.00 service fee
+        assert p.kiosk.card_value() == 0
