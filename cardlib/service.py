@@ -153,6 +153,9 @@ class CardService:
         # One medium per connection: its driver remembers the card's authentication state.
         header_raw, first_slot = medium.read_public()
         peeked = self._peek(header_raw, first_slot)
+        if peeked.site_id != self.site_id and slots.is_empty(first_slot):
+            # issuing writes slot A last: a header read before then proves nothing about its site
+            raise IssueNotFinishedError()
         if peeked.site_id != self.site_id:
             raise ForeignCardError(
                 f"This card belongs to another building (site {peeked.site_id}); "

@@ -314,3 +314,18 @@ def _t():
     import datetime as dt
 
     return dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+
+
+@ALL
+def test_another_sites_header_without_a_first_record_reads_as_unfinished_not_foreign(make):
+    # a header torn at issuing can show any site id: without slot A it proves nothing
+    reader, card, _svc = issued(make, svc=cards.service(cards.OTHER_SITE_ID))
+    from cardlib.purse import layout
+
+    start, size = layout.purse_regions(card_type_of(card))["kiosk A"]
+    blank = card.dump()
+    blank = blank[:start] + bytes(size) + blank[start + size :]
+    card.restore(blank)
+    reader.insert(card)
+    with reader.connect() as conn, pytest.raises(IssueNotFinishedError):
+        cards.service().read(conn)
