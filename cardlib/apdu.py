@@ -124,8 +124,8 @@ def check(response: Response, failure: type[CardError] | None = None, what: str 
 
     ``failure`` is the class to raise for a plain failure (63 00, 69 8x), chosen by the caller who
     knows what the command was (a refused AUTHENTICATE is an AuthenticationError, a refused UPDATE
-    BINARY an AccessDeniedError). Anything but 90 00 is a failure: the raw status word is kept on the
-    exception for the log.
+    BINARY an AccessDeniedError). Anything but 90 00 is a failure: the raw status word is kept
+    on the exception for the log.
     """
     from cardlib import errors  # local: errors imports nothing from here, this keeps it that way
 

@@ -128,7 +128,8 @@ class Sle4442:
         if left == 0:
             raise CardLockedError()
         error = AuthenticationError(
-            f"The card refused the code: {left} {'try' if left == 1 else 'tries'} left before it locks."
+            f"The card refused the code: {left} {'try' if left == 1 else 'tries'} left "
+            "before it locks."
         )
         error.tries_left = left  # type: ignore[attr-defined]
         raise error

@@ -1,9 +1,9 @@
 """What an emulated card is to the transports that carry it (in-process reader, vpcd link).
 
-An :class:`EmulatedCard` stands in for reader and card together, like vicc does: it answers the PC/SC
-part 3 pseudo-APDUs an ACS reader would take (class FF) and applies them to a card model with the
-real card's rules. Transports only call :meth:`power_on`, :meth:`process` and :meth:`power_off`, and
-treat :class:`~cardlib.emulator.tear.Torn` as the card leaving the field.
+An :class:`EmulatedCard` stands in for reader and card together, like vicc does: it answers the
+PC/SC part 3 pseudo-APDUs an ACS reader would take (class FF) and applies them to a card model
+with the real card's rules. Transports only call :meth:`power_on`, :meth:`process` and
+:meth:`power_off`, and treat :class:`~cardlib.emulator.tear.Torn` as the card leaving the field.
 """
 
 from __future__ import annotations

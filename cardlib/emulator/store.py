@@ -9,11 +9,11 @@ import os
 import secrets
 from pathlib import Path
 
+from cardlib.apdu import Trace
 from cardlib.emulator.base import EmulatedCard
 from cardlib.emulator.classic import EmulatedClassic
 from cardlib.emulator.sle4442 import EmulatedSle4442
 from cardlib.emulator.ultralight import VARIANTS, EmulatedUltralight
-from cardlib.apdu import Trace
 from cardlib.reader.base import CardConnection
 from cardlib.reader.emulated import EmulatedReader
 

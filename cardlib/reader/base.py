@@ -1,4 +1,4 @@
-"""The reader interface every transport implements, and the one chokepoint all card I/O goes through.
+"""The reader interface every transport implements, and the one chokepoint of all card I/O.
 
 Every reader speaks PC/SC part 3 pseudo-APDUs (class FF: GET UID, LOAD KEY, GENERAL AUTHENTICATE,
 READ/UPDATE BINARY, value operations, direct transmit) to its card, as ACS readers do. A reader
