@@ -69,7 +69,6 @@ from kiosk.payments.simulator.notifier import NOTIFY_ATTEMPTS
 from kiosk.payments.simulator.orders import Refusal
 from kiosk.payments.simulator.server import PaymentSimulator
 from kiosk.reconcile import reconcile, settle
-from kiosk.tariffs.quote import QuoteError
 from kiosk.topup import choosing, delivering, paying, staff
 from kiosk.topup.limits import LimitError
 from kiosk.topup.recovery import recover
@@ -501,7 +500,7 @@ class TopUpMachine(RuleBasedStateMachine):
         if session.card == "meter":
             try:
                 items, quoted = topup.items_for(session.tap, amount)
-            except QuoteError:  # not more than the fee: the kiosk says so, nothing recorded
+            except TopUpError:  # not more than the fee: the kiosk says so, nothing recorded
                 return
         else:
             quoted = None
