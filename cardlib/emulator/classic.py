@@ -18,6 +18,7 @@ from functools import reduce
 
 from cardlib.apdu import SW_FAILURE, SW_SECURITY_NOT_SATISFIED, SW_WRONG_P1P2
 from cardlib.cards import access_bits, value_block
+from cardlib.cards import classic as geometry
 from cardlib.cards.access_bits import KeyType
 from cardlib.cardtype import CARD_NAME_CLASSIC_1K, CARD_NAME_CLASSIC_4K, storage_card_atr
 from cardlib.emulator.acs import (
@@ -31,7 +32,6 @@ from cardlib.errors import FormatError
 
 BLOCK_SIZE = 16
 _SIZES = {"1k": 1024, "4k": 4096}
-_SMALL_SECTOR_BLOCKS = 128  # 4K: blocks below this are in 4-block sectors, above in 16-block ones
 _SAK_ATQA = {"1k": bytes((0x08, 0x04, 0x00)), "4k": bytes((0x18, 0x02, 0x00))}
 _MANUFACTURER_DATA = bytes.fromhex("6263646566676869")  # what NXP cards commonly carry
 
@@ -83,21 +83,15 @@ class EmulatedClassic(ContactlessFront):
     def sectors(self) -> int:
         return 16 if self.size == "1k" else 40
 
-    def sector_of(self, block: int) -> int:
-        if block < _SMALL_SECTOR_BLOCKS:
-            return block // 4
-        return 32 + (block - _SMALL_SECTOR_BLOCKS) // 16
-
-    def first_block(self, sector: int) -> int:
-        return sector * 4 if sector < 32 else _SMALL_SECTOR_BLOCKS + (sector - 32) * 16
-
-    def trailer_block(self, sector: int) -> int:
-        return self.first_block(sector) + (3 if sector < 32 else 15)
+    # the card's geometry, from the one definition in the driver
+    sector_of = staticmethod(geometry.sector_of)
+    first_block = staticmethod(geometry.first_block)
+    trailer_block = staticmethod(geometry.trailer_block)
 
     def _group(self, block: int) -> int:
         """Which access condition (0-2 data, 3 trailer) governs ``block``."""
         offset = block - self.first_block(self.sector_of(block))
-        return offset if self.sector_of(block) < 32 else min(offset // 5, 3)
+        return offset if self.sector_of(block) < geometry.SMALL_SECTORS else min(offset // 5, 3)
 
     # -- raw memory, for tests and attack scenarios --------------------------------------------
 

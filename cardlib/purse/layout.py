@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from cardlib.cards import classic
 from cardlib.cardtype import CardType
 from cardlib.purse.header import HEADER_SIZE as HEADER_SIZE
 from cardlib.purse.records import KIOSK_RECORD_SIZE as KIOSK_RECORD_SIZE
@@ -97,40 +98,11 @@ class PurseLayout:
 
 # -- MIFARE Classic 1K / 4K --------------------------------------------------------------------
 
-CLASSIC_BLOCKS_PER_SMALL_SECTOR = 4
-CLASSIC_BLOCKS_PER_LARGE_SECTOR = 16  # 4K sectors 32-39
-CLASSIC_SMALL_SECTORS = 32  # sectors 0-31 of a 4K (all 16 of a 1K) have 4 blocks
-CLASSIC_FIRST_LARGE_BLOCK = CLASSIC_SMALL_SECTORS * CLASSIC_BLOCKS_PER_SMALL_SECTOR  # 128
-CLASSIC_SECTOR_COUNT = {CardType.MIFARE_CLASSIC_1K: 16, CardType.MIFARE_CLASSIC_4K: 40}
 
-
-def classic_sector_of_block(block: int) -> int:
-    if block < 0:
-        raise ValueError(f"no block {block}")
-    if block < CLASSIC_FIRST_LARGE_BLOCK:
-        return block // CLASSIC_BLOCKS_PER_SMALL_SECTOR
-    return CLASSIC_SMALL_SECTORS + (block - CLASSIC_FIRST_LARGE_BLOCK) // (
-        CLASSIC_BLOCKS_PER_LARGE_SECTOR
-    )
-
-
-def classic_first_block(sector: int) -> int:
-    if sector < 0:
-        raise ValueError(f"no sector {sector}")
-    if sector < CLASSIC_SMALL_SECTORS:
-        return sector * CLASSIC_BLOCKS_PER_SMALL_SECTOR
-    return CLASSIC_FIRST_LARGE_BLOCK + (sector - CLASSIC_SMALL_SECTORS) * (
-        CLASSIC_BLOCKS_PER_LARGE_SECTOR
-    )
-
-
-def classic_trailer_block(sector: int) -> int:
-    per_sector = (
-        CLASSIC_BLOCKS_PER_SMALL_SECTOR
-        if sector < CLASSIC_SMALL_SECTORS
-        else CLASSIC_BLOCKS_PER_LARGE_SECTOR
-    )
-    return classic_first_block(sector) + per_sector - 1
+# The geometry is the card's, not the purse's: one definition, in the driver.
+classic_sector_of_block = classic.sector_of
+classic_first_block = classic.first_block
+classic_trailer_block = classic.trailer_block
 
 
 @dataclass(frozen=True)
