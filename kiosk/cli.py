@@ -6,14 +6,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cardlib.apdu import Trace
 from cardlib.errors import CardError
 from cardlib.purse.header import Role, Utility
-from cardlib.reader.spec import open_reader
-from cardlib.service import Issue
-from kiosk import app, cli_admin, cli_control, cli_topup
+from cardlib.service import CardService, Issue
+from kiosk import cli_admin, cli_control, cli_topup
 from kiosk import config as config_mod
 from kiosk.cli_describe import describe
+from kiosk.cli_session import CommandSession
 from kiosk.money import AmountError, format_amount, parse_amount
 from kiosk.payments.provider import PaymentError
 from kiosk.tariffs import TariffError
@@ -101,27 +100,12 @@ def _parser() -> argparse.ArgumentParser:
 # -- card ------------------------------------------------------------------------------------------
 
 
-class _Session:
-    """Configuration, kiosk parts and reader for one command."""
+class _Session(CommandSession):
+    """A card command: the card service is all it needs of the kiosk."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.config = config_mod.load(args.config)
-        self.trace = Trace(echo=print, keep=False) if args.trace else None
-        self.reader = open_reader(args.reader or self.config.reader.spec)
-        self.kiosk = app.build(self.config)
-        self.service = self.kiosk.cards
-        self.wait = args.wait
-
-    def __enter__(self) -> _Session:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.reader.close()
-        self.kiosk.close()
-
-    def connect(self):  # noqa: ANN201 - a CardConnection
-        print(f"Reader: {self.reader.name}. Waiting for a card…", file=sys.stderr)
-        return self.reader.connect_when_present(self.wait, self.trace)
+    @property
+    def service(self) -> CardService:
+        return self.kiosk.cards
 
 
 def _card_read(args: argparse.Namespace) -> int:

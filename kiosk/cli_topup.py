@@ -15,11 +15,10 @@ from pathlib import Path
 
 import requests
 
-from cardlib.apdu import Trace
 from cardlib.errors import CardError
-from kiosk import app
 from kiosk import config as config_mod
 from kiosk.cli_describe import describe
+from kiosk.cli_session import CommandSession
 from kiosk.db.models import ItemKind
 from kiosk.money import format_amount, parse_amount
 from kiosk.topup.recovery import recover
@@ -56,25 +55,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     recon.set_defaults(run=run_reconcile)
 
 
-class _Run:
+class _Run(CommandSession):
+    """A money command: on the demo set-up when there is no kiosk.toml, with numbered steps."""
+
     def __init__(self, args: argparse.Namespace) -> None:
         config_path = args.config or _default_config()
-        self.config = config_mod.load(config_path)
         reader = getattr(args, "reader", None)
-        if reader is None and self.config.reader.spec == "pcsc" and _is_demo(config_path):
+        if reader is None and _is_demo(config_path):
             reader = f"emulated:{Path(config_path).parent / 'cards' / 'topup.json'}"
-        self.kiosk = app.build(self.config)
-        self.reader = self.kiosk.reader(reader)
-        self.trace = Trace(echo=print, keep=False) if getattr(args, "trace", False) else None
+        super().__init__(args, config_path, reader)
         self.n = 0
 
     def step(self, text: str) -> None:
         self.n += 1
         print(f"[{self.n}] {text}", flush=True)
-
-    def close(self) -> None:
-        self.reader.close()
-        self.kiosk.close()
 
 
 def run_topup(args: argparse.Namespace) -> int:
