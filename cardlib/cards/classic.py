@@ -104,10 +104,6 @@ class MifareClassic:
         check(response, AuthenticationError, f"sector {sector} refused Key {key_type.name}")
         self._session = (sector, key_type, bytes(key))
 
-    def forget_authentication(self) -> None:
-        """After a failed authentication a real card halts: nothing is authenticated any more."""
-        self._session = None
-
     def read_block(self, block: int) -> bytes:
         response = check(
             self.connection.transmit(pcsc3.read_binary(block, BLOCK_SIZE)),

@@ -20,7 +20,6 @@ from cardlib.reader.base import CardConnection
 
 L = layout.SLE4442
 TRANSPORT_PSC = bytes.fromhex("FFFFFF")  # as shipped by most suppliers; set per batch otherwise
-UNASSIGNED_ID = bytes.fromhex("FF" * 8)
 
 
 class Sle4442Medium(Medium):

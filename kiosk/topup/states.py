@@ -19,14 +19,8 @@ class OrderState(enum.Enum):
     REFUND_PENDING = "refund_pending"  # staff asked for a refund: never delivered from here
     REFUNDED = "refunded"
 
-    @property
-    def final(self) -> bool:
-        return self in FINAL
-
 
 S = OrderState
-FINAL = frozenset({S.DONE, S.REFUNDED})
-
 #: from -> the states it may go to. A late payment may revive CANCELLED and EXPIRED orders: the
 #: money was taken, so it must be delivered (or refunded), never dropped.
 TRANSITIONS: dict[OrderState, frozenset[OrderState]] = {
@@ -45,9 +39,6 @@ TRANSITIONS: dict[OrderState, frozenset[OrderState]] = {
     S.DONE: frozenset(),
     S.REFUNDED: frozenset(),
 }
-
-#: states in which the tenant has paid and the money is not yet on the card or refunded
-PAID_UNDELIVERED = frozenset({S.PAID, S.WRITE_PENDING, S.CREDIT_PENDING, S.REFUND_PENDING})
 
 
 class TransitionError(Exception):
