@@ -12,9 +12,12 @@ STAMP  := $(VENV)/.installed
 # swig to build pyscard; a compiler and Python headers for the same; zbar-tools to check that a
 # rendered QR code decodes to exactly its payload; postgresql for the tests and benchmarks that run
 # the same code on PostgreSQL (a throw-away server per run, kiosk/db/pgserver.py); mbpoll, an
-# independent Modbus client that shows the meter simulator speaks standard Modbus.
+# independent Modbus client that shows the meter simulator speaks standard Modbus; socat for a
+# serial line pair (Modbus RTU over a pty); the CJK font and the libraries Qt's offscreen and xcb
+# platforms load, so the touchscreen renders Chinese on a bare machine.
 APT_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev python3-venv zbar-tools \
-                postgresql mbpoll
+                postgresql mbpoll socat fonts-noto-cjk libegl1 libgl1 libxkbcommon0 libfontconfig1 \
+                libdbus-1-3 libxkbcommon-x11-0 libxcb-cursor0
 
 .PHONY: setup system-packages test demo bench lint clean
 
