@@ -14,10 +14,11 @@ STAMP  := $(VENV)/.installed
 # the same code on PostgreSQL (a throw-away server per run, kiosk/db/pgserver.py); mbpoll, an
 # independent Modbus client that shows the meter simulator speaks standard Modbus; socat for a
 # serial line pair (Modbus RTU over a pty); the CJK font and the libraries Qt's offscreen and xcb
-# platforms load, so the touchscreen renders Chinese on a bare machine.
+# platforms load, so the touchscreen renders Chinese on a bare machine; chromium for the dashboard's
+# end-to-end tests (Playwright drives Debian's /usr/bin/chromium, no browser download).
 APT_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig gcc python3-dev python3-venv zbar-tools \
                 postgresql mbpoll socat fonts-noto-cjk libegl1 libgl1 libxkbcommon0 libfontconfig1 \
-                libdbus-1-3 libxkbcommon-x11-0 libxcb-cursor0
+                libdbus-1-3 libxkbcommon-x11-0 libxcb-cursor0 chromium
 
 .PHONY: setup system-packages test demo bench lint clean
 

@@ -1,4 +1,5 @@
-"""A Modbus meter simulator on pymodbus's own server: any profile, many device ids, one port.
+"""A Modbus meter simulator on pymodbus's own server: any profile, many device ids, one port --
+a TCP port (a gateway) or a serial port (an RS-485 line, Modbus RTU).
 
 Each simulated meter has a load in W. While its relay is closed (or it has none) the load is drawn:
 power reads the load and energy grows with the clock; when the relay is open power reads 0 and
@@ -6,14 +7,17 @@ energy stops. Writing the relay register (with the function the profile names; a
 FC06 on it, like the real one) switches the relay. The clock is real time (optionally sped up) or
 a SteppedClock that tests advance by hand. Registers are encoded on every request from the meter's
 state with the profile's datatype and word order; anything the profile does not map answers
-"illegal data address", and a device id nobody simulates answers 0x0B "gateway target device
-failed to respond", as a Modbus TCP gateway does.
+"illegal data address". A device id nobody simulates answers 0x0B "gateway target device failed to
+respond" over TCP, as a Modbus TCP gateway does; on a serial line it answers nothing, as on a real
+RS-485 line where no meter has that id (the master times out).
 
 Built on pymodbus.simulator.SimDevice/SimData (the datastore API that replaces the deprecated
-ModbusServerContext in pymodbus 3.10+) and pymodbus.server.ModbusTcpServer, running in an asyncio
-loop on its own thread. Device ids are 1..247 per port; simulate more meters with more simulators.
+ModbusServerContext in pymodbus 3.10+) and pymodbus.server.ModbusTcpServer or ModbusSerialServer,
+running in an asyncio loop on its own thread. Device ids are 1..247 per port; simulate more meters
+with more simulators.
 
-Demo: ``python -m meters.modbus.simulator --profile sdm120 --devices 1-10 --port 5020``
+Demo: ``python -m meters.modbus.simulator --profile sdm120 --devices 1-10 --port 5020``, or on a
+serial port: ``python -m meters.modbus.simulator --profile dds238 --serial /dev/ttyUSB1``
 """
 
 from __future__ import annotations
@@ -28,45 +32,17 @@ from dataclasses import dataclass, field
 
 from pymodbus.constants import ExcCodes
 from pymodbus.exceptions import NoSuchIdException
-from pymodbus.server import ModbusTcpServer
+from pymodbus.server import ModbusSerialServer, ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 from pymodbus.simulator.simcore import SimCore
 
 from meters.modbus.profile import Profile, load_profile
+from meters.serialline import BAUD_RATES, SerialLine
+from meters.simclock import Clock, RealClock, SteppedClock
+
+__all__ = ["Clock", "MeterSimulator", "RealClock", "SimMeter", "SteppedClock", "parse_ids"]
 
 FC_TABLE = {3: "holding", 4: "input", 6: "holding", 16: "holding", 23: "holding"}
-
-
-class RealClock:
-    """Monotonic seconds, ``speed`` times faster than the wall clock (for a demo)."""
-
-    def __init__(self, speed: float = 1.0) -> None:
-        self.speed = speed
-        self._t0 = time.monotonic()
-
-    def now(self) -> float:
-        return (time.monotonic() - self._t0) * self.speed
-
-
-class SteppedClock:
-    """A clock that only moves when told: tests get exact energies."""
-
-    def __init__(self, start: float = 0.0) -> None:
-        self._t = start
-        self._lock = threading.Lock()
-
-    def now(self) -> float:
-        with self._lock:
-            return self._t
-
-    def advance(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError("time only moves forward")
-        with self._lock:
-            self._t += seconds
-
-
-Clock = RealClock | SteppedClock
 
 
 @dataclass
