@@ -16,7 +16,7 @@ from meters.errors import MeterError
 
 #: pyserial's parity letters; a query may spell them out
 PARITIES = {"N": "none", "E": "even", "O": "odd"}
-#: the rates meters and RS-485 adapters offer (DL/T 645 meters: 1200-9600, Modbus meters up to 115200)
+#: rates meters and RS-485 adapters offer (DL/T 645: 1200-9600; Modbus meters up to 115200)
 BAUD_RATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
 STOP_BITS = (1, 2)
 #: the only byte size either protocol uses: Modbus RTU and DL/T 645 both send 8 data bits

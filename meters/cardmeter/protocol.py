@@ -7,8 +7,14 @@ memory, the last sequence it loaded and how much of it, and that memory -- saved
 is written -- is what decides, never the card's meter record (a write-back torn off the card must
 not make a re-insert load the purchase twice).
 
-Nothing here touches the meter's memory or the card by itself: :func:`check_purchase` decides,
-:func:`plan_write_back` plans the state record, the caller journals and applies.
+A purchase record that fails its MAC is not loaded, and the meter says so on the card: the card
+service reads the newest kiosk record that *verifies*, so a forged purchase shows up only as a
+slot newer than the one read that does not verify (:func:`newer_purchase_fails_mac`). The meter
+record has its own MAC under the meter's key, so the meter can still write its state there with
+refusal BAD_MAC for the kiosk to show.
+
+Nothing here touches the meter's memory or writes the card by itself: :func:`check_purchase`
+decides, :func:`plan_write_back` plans the state record, the caller journals and applies.
 """
 
 from __future__ import annotations
@@ -18,12 +24,12 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from cardlib.errors import CardError, ReplayError, TamperedError
+from cardlib.errors import CardError, FormatError, ReplayError, TamperedError
 from cardlib.purse import header as header_codec
 from cardlib.purse import records
 from cardlib.purse.medium import RecordKind, Slot
 from cardlib.purse.records import MeterFlags, MeterRecord, Refusal
-from cardlib.purse.slots import CounterStore
+from cardlib.purse.slots import CounterStore, is_empty
 from cardlib.service import METER_COUNTER, CardState, PlannedWrite, PurseCard
 
 
@@ -94,6 +100,41 @@ def check_purchase(
     return _refuse(
         Refusal.SEQUENCE_GAP, seq, f"purchase {seq}, the meter expects {last_loaded_seq + 1}"
     )
+
+
+#: where a kiosk record keeps its counter (docs/card-format.md §1.2: offset 0, 4 bytes, big-endian)
+KIOSK_COUNTER_BYTES = slice(0, 4)
+
+
+def newer_purchase_fails_mac(card: PurseCard) -> str | None:
+    """Why the card's newest kiosk record cannot be trusted, or None when it can.
+
+    The card service reads the newest kiosk slot that verifies. If the *other* slot is written,
+    fails its MAC and claims a higher counter, the purchase the tenant carries is in a record that
+    was changed outside a kiosk -- or whose write at the kiosk was cut short, which looks the same
+    byte for byte. Either way its amount cannot be trusted; the older record must not be loaded
+    in its place either (it may be a purchase the kiosk since merged into the bad one). A damaged
+    slot with a *lower* counter is an old record: the newest one is intact and used."""
+    st = card.state
+    raw = card.medium.read_all(card.keys, meter=False)
+    other = raw.kiosk[st.kiosk_slot.other]
+    if is_empty(other):
+        return None
+    try:
+        records.decode_kiosk(other, raw.uid, raw.header, card.keys.mac_key)
+    except (TamperedError, FormatError, ValueError):
+        claimed = int.from_bytes(other[KIOSK_COUNTER_BYTES], "big")  # unverified: only compared
+        if claimed > st.kiosk.counter:
+            return (
+                f"kiosk record {claimed} fails its MAC: changed outside a kiosk, or its write "
+                "was cut short; nothing loaded"
+            )
+    return None
+
+
+def refuse_bad_mac(state: CardState, detail: str) -> PurchaseCheck:
+    """The check for a card whose newest purchase fails its MAC: nothing loaded, BAD_MAC."""
+    return _refuse(Refusal.BAD_MAC, state.kiosk.purchase_seq, detail)
 
 
 def _refuse(refusal: Refusal, seq: int, detail: str) -> PurchaseCheck:

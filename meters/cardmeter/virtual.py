@@ -9,7 +9,9 @@ Loading order on insert (docs/card-format.md §1.2-1.4, DESIGN §4):
    kept), so the kiosk can say why;
 3. the purchase: the next sequence number is loaded; the meter's memory (credit, last sequence and
    amount) is updated and *saved before the card is written*, so a write-back torn off the card
-   never loads the purchase twice; an older one is OLD_SEQUENCE, a skipped one SEQUENCE_GAP;
+   never loads the purchase twice; an older one is OLD_SEQUENCE, a skipped one SEQUENCE_GAP, one
+   whose kiosk record fails its MAC BAD_MAC (nothing loaded; the meter's own record, under its
+   own key, still says why);
 4. the state record written back: reading, credit, last loaded sequence, flags, refusal, time.
 """
 
@@ -229,6 +231,10 @@ class VirtualCardMeter:
                 WrongRoleError(f"This is a {state.role.name.lower()} card, not a meter card.")
             )
         check = protocol.check_purchase(state, s.meter_id, s.last_loaded_seq, s.last_loaded_amount)
+        if check.refusal is not Refusal.OTHER_METER:  # another meter's card: that meter's to judge
+            forged = protocol.newer_purchase_fails_mac(card)
+            if forged is not None:
+                check = protocol.refuse_bad_mac(state, forged)
         if check.outcome is Outcome.REFUSE and check.refusal is Refusal.OTHER_METER:
             record = protocol.refusal_for_foreign(state, check.refusal, s.now)
         else:

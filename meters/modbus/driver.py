@@ -11,7 +11,8 @@ This is the driver boundary: pymodbus reports a device's exception responses as 
 
 A ModbusBus is one client (one socket, or one serial port) shared by every device id behind it:
 1,000 meters behind one gateway are one connection, polled in turn. ModbusBuses keeps one bus per
-host:port (or serial port) for meters given by address, e.g. ``tcp://10.0.0.5:502/17``.
+host:port (or serial port) for meters given by address, e.g. ``tcp://10.0.0.5:502/17`` or
+``rtu:///dev/ttyUSB0/17?baud=9600&parity=N&stopbits=1`` (docs/meters.md, "Addresses").
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOEx
 from meters.base import NetworkedMeter, Reading, RelayState
 from meters.errors import MeterError, MeterProtocolError, MeterUnreachableError, RelayError
 from meters.modbus.profile import Profile, Register, load_profile
+from meters.serialline import SerialLine
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,8 @@ EXCEPTION_NAMES = {
     0x0B: "gateway target device failed to respond",
 }
 GATEWAY_NO_ANSWER = {0x0A, 0x0B}
+#: Modbus over serial line: 0 is the broadcast address (nobody answers), 248-255 are reserved
+RTU_DEVICE_IDS = range(1, 248)
 
 
 class ModbusExceptionResponse(MeterProtocolError):
@@ -62,9 +66,18 @@ def _utcnow() -> dt.datetime:
 class ModbusBus:
     """One pymodbus sync client shared by the meters (device ids) behind it, calls serialised."""
 
-    def __init__(self, client: ModbusTcpClient | ModbusSerialClient, name: str) -> None:
+    def __init__(
+        self,
+        client: ModbusTcpClient | ModbusSerialClient,
+        name: str,
+        *,
+        line: SerialLine | None = None,
+        timeout: float = 1.0,
+    ) -> None:
         self.client = client
         self.name = name  # "tcp://127.0.0.1:5020" or "rtu:///dev/ttyUSB0"
+        self.line = line  # the serial line's settings (RTU), None over TCP
+        self.timeout = timeout
         self.lock = threading.Lock()
 
     @classmethod
@@ -74,6 +87,7 @@ class ModbusBus:
         return cls(
             ModbusTcpClient(host, port=port, timeout=timeout, retries=retries),
             f"tcp://{host}:{port}",
+            timeout=timeout,
         )
 
     @classmethod
@@ -88,15 +102,23 @@ class ModbusBus:
         retries: int = 1,
     ) -> ModbusBus:
         # Eastron and Hiking meters default to 9600 8N1 (SDM: 2400 on older firmware).
+        return cls.serial(
+            SerialLine(port, baudrate, parity, stopbits), timeout=timeout, retries=retries
+        )
+
+    @classmethod
+    def serial(cls, line: SerialLine, *, timeout: float = 1.0, retries: int = 1) -> ModbusBus:
+        """Modbus RTU on the RS-485 line ``line`` (port, baud rate, parity, stop bits)."""
         client = ModbusSerialClient(
-            port,
-            baudrate=baudrate,
-            parity=parity,
-            stopbits=stopbits,
+            line.port,
+            baudrate=line.baudrate,
+            bytesize=line.bytesize,
+            parity=line.parity,
+            stopbits=line.stopbits,
             timeout=timeout,
             retries=retries,
         )
-        return cls(client, f"rtu://{port}")
+        return cls(client, f"rtu://{line.port}", line=line, timeout=timeout)
 
     def meter(self, device_id: int, profile: Profile | str, **kw: Any) -> ModbusMeter:
         prof = profile if isinstance(profile, Profile) else load_profile(profile)
@@ -115,7 +137,10 @@ class ModbusBus:
                     f"{what}: connection to {self.name} lost: {exc}"
                 ) from exc
             except ModbusIOException as exc:
-                raise MeterUnreachableError(f"{what}: no response from {self.name}: {exc}") from exc
+                raise MeterUnreachableError(
+                    f"{what}: no response from {self.name} within {self.timeout:g} s"
+                    f"{self._no_answer_hint()}"
+                ) from exc
             except ModbusException as exc:
                 raise MeterProtocolError(f"{what}: {exc}") from exc
         if rr is None:
@@ -129,6 +154,15 @@ class ModbusBus:
                 raise MeterUnreachableError(text)
             raise ModbusExceptionResponse(text, function_code=fc, exception_code=code)
         return rr
+
+    def _no_answer_hint(self) -> str:
+        if self.line is None:
+            return ""
+        # on RS-485 silence is all a wrong id, wiring or speed ever says
+        return (
+            f" (check the meter's device id, the A/B wiring, and that it is set to "
+            f"{self.line.settings})"
+        )
 
     def close(self) -> None:
         with self.lock:
@@ -151,16 +185,29 @@ class ModbusBuses:
         self._lock = threading.Lock()
 
     def meter(self, address: str, profile: Profile | str) -> ModbusMeter:
-        """``tcp://host:port/<device id>`` or ``rtu:///dev/ttyUSB0/<device id>`` (9600 8N1)."""
+        """``tcp://host:port/<device id>``, or ``rtu://<serial port>/<device id>`` with the line's
+        settings in the query: ``rtu:///dev/ttyUSB0/17?baud=9600&parity=N&stopbits=1`` (those
+        are the defaults). Every meter on one serial port must name the same settings."""
         parts = urlsplit(address)
         head, _, dev = parts.path.rpartition("/")
         if parts.scheme not in ("tcp", "rtu") or not dev.isdigit():
-            raise MeterError(f"{address}: not a Modbus meter address (tcp://host:port/id)")
+            raise MeterError(
+                f"{address}: not a Modbus meter address (tcp://host:port/<device id> or "
+                "rtu:///dev/ttyUSB0/<device id>?baud=9600&parity=N&stopbits=1)"
+            )
+        if parts.scheme == "rtu" and (parts.netloc or not head):
+            raise MeterError(
+                f"{address}: an RTU address names the serial port after rtu:// with three "
+                "slashes, e.g. rtu:///dev/ttyUSB0/17"
+            )
+        if parts.scheme == "tcp" and parts.query:
+            raise MeterError(f"{address}: serial settings (?{parts.query}) are for rtu:// only")
+        line = SerialLine.from_query(head, parts.query) if parts.scheme == "rtu" else None
         key = f"{parts.scheme}://{parts.netloc}{head}"
         with self._lock:
             bus = self._buses.get(key)
             if bus is None:
-                if parts.scheme == "tcp":
+                if line is None:
                     bus = ModbusBus.tcp(
                         parts.hostname or "127.0.0.1",
                         parts.port or 502,
@@ -168,8 +215,15 @@ class ModbusBuses:
                         retries=self._retries,
                     )
                 else:
-                    bus = ModbusBus.rtu(head, timeout=self._timeout, retries=self._retries)
+                    bus = ModbusBus.serial(line, timeout=self._timeout, retries=self._retries)
                 self._buses[key] = bus
+            elif line is not None and bus.line != line:
+                assert bus.line is not None
+                raise MeterError(
+                    f"{address}: {head} is already used at {bus.line.settings}; every meter on "
+                    f"one RS-485 line must be set to the same speed and parity, not "
+                    f"{line.settings}"
+                )
         return bus.meter(int(dev), profile)
 
     @property
@@ -194,6 +248,11 @@ class ModbusMeter(NetworkedMeter):
     ) -> None:
         if not 0 <= device_id <= 247:
             raise MeterError(f"{bus.name}: device id {device_id} outside 0..247")
+        if bus.line is not None and device_id not in RTU_DEVICE_IDS:
+            raise MeterError(
+                f"{bus.name}: device id {device_id} is the RS-485 broadcast address, which no "
+                "meter answers; give the meter an id 1..247"
+            )
         self.bus = bus
         self.device_id = device_id
         self.profile = profile

@@ -87,7 +87,8 @@ class _StrictSimCore(SimCore):
 
 
 class MeterSimulator:
-    """Serve simulated meters on 127.0.0.1:<port> (0 = any free port) from a background thread."""
+    """Serve simulated meters from a background thread: on ``host:port`` (Modbus TCP; port 0 =
+    any free port), or on the serial port of ``line`` (Modbus RTU) when a line is given."""
 
     def __init__(
         self,
@@ -95,6 +96,7 @@ class MeterSimulator:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        line: SerialLine | None = None,
         clock: Clock | None = None,
     ) -> None:
         self.meters = {m.device_id: m for m in meters}
@@ -103,12 +105,13 @@ class MeterSimulator:
             raise ValueError(f"device ids must be 1..247, got {bad[:5]}")
         self.host = host
         self.port = port
+        self.line = line
         self.clock: Clock = clock or RealClock()
         self.lock = threading.Lock()
         self.requests = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._server: ModbusTcpServer | None = None
+        self._server: ModbusTcpServer | ModbusSerialServer | None = None
         t = self.clock.now()
         for m in self.meters.values():
             m.last_t = t
@@ -151,6 +154,10 @@ class MeterSimulator:
 
     @property
     def url(self) -> str:
+        """``tcp://127.0.0.1:5020``, or ``rtu:///dev/ttyUSB1`` for the serial port it serves (a
+        master uses the *other* end of the line: the other port of a pty pair or a cable)."""
+        if self.line is not None:
+            return f"rtu://{self.line.port}"
         return f"tcp://{self.host}:{self.port}"
 
     # -- the Modbus side ----------------------------------------------------------------------
@@ -222,11 +229,29 @@ class MeterSimulator:
     async def _serve(self, ready: threading.Event, errors: list[BaseException]) -> None:
         try:
             devices = [self._device(m) for m in self.meters.values()]
-            self._server = ModbusTcpServer(devices, address=(self.host, self.port))
+            line = self.line
+            if line is None:
+                self._server = ModbusTcpServer(devices, address=(self.host, self.port))
+            else:
+                # ignore_missing_devices: on RS-485 a request for an id nobody has goes unanswered
+                self._server = ModbusSerialServer(
+                    devices,
+                    port=line.port,
+                    baudrate=line.baudrate,
+                    parity=line.parity,
+                    stopbits=line.stopbits,
+                    bytesize=line.bytesize,
+                    ignore_missing_devices=True,
+                )
             self._server.context = _StrictSimCore(devices)
-            await self._server.serve_forever(background=True)
-            sock = self._server.transport.sockets[0]  # type: ignore[attr-defined]
-            self.port = sock.getsockname()[1]
+            try:
+                await self._server.serve_forever(background=True)
+            except RuntimeError as exc:
+                where = f"serial port {line.port}" if line else f"{self.host}:{self.port}"
+                raise RuntimeError(f"cannot listen on {where} ({exc})") from exc
+            if line is None:
+                sock = self._server.transport.sockets[0]  # type: ignore[union-attr,attr-defined]
+                self.port = sock.getsockname()[1]
         except BaseException as exc:  # reported to start()'s caller
             errors.append(exc)
         finally:
@@ -243,7 +268,8 @@ class MeterSimulator:
             self._loop.create_task(self._serve(ready, errors))
             self._loop.run_forever()
 
-        self._thread = threading.Thread(target=run, name=f"modbus-sim:{self.port}", daemon=True)
+        name = f"modbus-sim:{self.line.port if self.line else self.port}"
+        self._thread = threading.Thread(target=run, name=name, daemon=True)
         self._thread.start()
         if not ready.wait(10):
             raise RuntimeError("the Modbus simulator did not start within 10 s")
@@ -289,10 +315,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--devices", default="1", help="device ids, e.g. 1-10,20 (1..247)")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=5020)
+    ap.add_argument("--serial", metavar="PORT", help="serve Modbus RTU on this serial port instead")
+    ap.add_argument("--baud", type=int, default=9600, choices=BAUD_RATES, help="serial baud rate")
+    ap.add_argument("--parity", default="N", choices=["N", "E", "O"], help="serial parity")
+    ap.add_argument("--stopbits", type=int, default=1, choices=[1, 2], help="serial stop bits")
     ap.add_argument("--load", type=float, default=1500.0, help="load of every meter, W")
     ap.add_argument("--energy", type=float, default=0.0, help="starting energy, Wh")
     ap.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
     args = ap.parse_args(argv)
+    line = SerialLine(args.serial, args.baud, args.parity, args.stopbits) if args.serial else None
     sim = MeterSimulator.of(
         args.profile,
         parse_ids(args.devices),
@@ -300,12 +331,14 @@ def main(argv: list[str] | None = None) -> None:
         energy_wh=args.energy,
         host=args.host,
         port=args.port,
+        line=line,
         clock=RealClock(args.speed),
     )
     sim.start()
     prof = next(iter(sim.meters.values())).profile
     print(
-        f"{prof.model} ({prof.name}) x{len(sim.meters)} on {sim.url}, device ids {args.devices},"
+        f"{prof.model} ({prof.name}) x{len(sim.meters)} on {sim.url}"
+        f"{f' ({sim.line.settings})' if sim.line else ''}, device ids {args.devices},"
         f" load {args.load:g} W, speed x{args.speed:g}. Ctrl-C stops.",
         flush=True,
     )

@@ -211,16 +211,72 @@ def _offset(card, where) -> int:
     return OFFSETS[type(card).__name__][where]
 
 
+def _tamper_newest_purchase(rig: Rig) -> None:
+    slot = rig.view().kiosk_slot
+    rig.card.flip_bit(_offset(rig.card, slot) + 7, 3)  # the value's low byte: +8 minor units
+
+
+def _read_elsewhere(rig: Rig):
+    """The card as another kiosk of the site reads it (one that did not sell the purchase; the one
+    that did sees its newest record gone and calls the card an old copy)."""
+    with rig.reader.connect() as conn:
+        return cards.service().read(conn)
+
+
 @EACH
-def test_a_tampered_purchase_loads_nothing(make):
+def test_a_tampered_purchase_loads_nothing_and_the_meter_says_bad_mac_on_the_card(make):
     rig = Rig(make)
     rig.buy(500)
-    slot = rig.view().kiosk_slot
-    rig.card.flip_bit(_offset(rig.card, slot) + 7, 3)  # value 500 -> 508
+    _tamper_newest_purchase(rig)  # 500 -> 508: the slot no longer verifies
     result = rig.insert()
-    # the forged slot fails its MAC: the card reads as its older record, which has no purchase
-    assert result.loaded == 0 and rig.meter.credit == 0
-    assert result.status in (InsertStatus.NO_PURCHASE, InsertStatus.REFUSED)
+    assert result.status is InsertStatus.REFUSED and result.refusal is Refusal.BAD_MAC
+    assert result.loaded == 0 and rig.meter.credit == 0 and rig.meter.state.last_loaded_seq == 0
+    assert result.message.startswith("the card failed its security check")
+    assert rig.meter.events[-1].kind == "refused"
+    seen = _read_elsewhere(rig)
+    assert seen.meter is not None and seen.meter.refusal is Refusal.BAD_MAC
+    assert (seen.meter.credit, seen.meter.last_loaded_seq) == (0, 0)
+    assert seen.meter.flags & MeterFlags.RELAY_OPEN  # still off: nothing was loaded
+
+
+@EACH
+def test_a_tampered_purchase_keeps_the_meters_state_and_a_genuine_one_clears_the_refusal(make):
+    rig = Rig(make)
+    rig.buy(500)
+    assert rig.insert().loaded == 500
+    rig.buy(300)  # purchase 2, in the other kiosk slot
+    _tamper_newest_purchase(rig)
+    result = rig.insert()
+    assert result.refusal is Refusal.BAD_MAC and result.loaded == 0 and rig.meter.credit == 500
+    seen = _read_elsewhere(rig)
+    assert (seen.meter.credit, seen.meter.last_loaded_seq, seen.meter.refusal) == (
+        500,
+        1,
+        Refusal.BAD_MAC,
+    )
+    # staff sell the tenant's purchase again at another kiosk: written over the bad slot
+    with rig.reader.connect() as conn:
+        cards.service().open(conn).credit(300)
+    again = rig.insert()
+    assert (again.status, again.loaded, rig.meter.credit) == (InsertStatus.LOADED, 300, 800)
+    assert _read_elsewhere(rig).meter.refusal is Refusal.NONE
+
+
+@EACH
+def test_a_damaged_older_purchase_record_does_not_stop_the_newest(make):
+    rig = Rig(make)
+    rig.buy(500)
+    rig.insert()
+    older = rig.view().kiosk_slot
+    rig.buy(300)  # purchase 2 goes to the other slot; the older one is purchase 1
+    rig.card.flip_bit(_offset(rig.card, older) + 7, 3)
+    result = rig.insert()
+    assert (result.status, result.loaded, result.refusal) == (
+        InsertStatus.LOADED,
+        300,
+        Refusal.NONE,
+    )
+    assert rig.meter.credit == 800
 
 
 @EACH
