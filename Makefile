@@ -1,5 +1,7 @@
 # Prepay Kiosk: everything a fresh Debian machine needs, idempotent.
-#   make demo   run the kiosk on the embedded default (emulated reader and cards)
+#   make demo   run the kiosk on the embedded default (emulated reader and cards, payment
+#               simulator, virtual meters); with no display, a scripted walk-through offscreen
+#               that saves a screenshot of every screen in demo-out/
 #   make test   run the whole test suite
 #   make bench  run the benchmarks and print their figures
 
@@ -47,7 +49,7 @@ test: setup
 	$(PY) -m pytest -q
 
 demo: setup
-	$(VENV)/bin/prepay-kiosk demo
+	$(VENV)/bin/prepay-kiosk-ui --demo --out demo-out
 
 bench: setup
 	$(PY) -m bench

@@ -134,7 +134,7 @@ def build_demo_site(
     set_pin: Callable[[Kiosk, int, str], None] | None = None,
 ) -> DemoSite:
     """A fresh demo building in ``folder`` (what was there is replaced). ``set_pin`` stores the
-    staff PIN (kiosk.admin's, passed in so the demo set-up does not depend on admin mode)."""
+    staff PIN; by default admin mode's own (argon2id, audited)."""
     folder = Path(folder)
     if folder.exists():
         shutil.rmtree(folder)
@@ -172,8 +172,7 @@ def build_demo_site(
             ),
             created_by="demo",
         )
-    if set_pin is not None:
-        set_pin(kiosk, STAFF_ID, STAFF_PIN)
+    (set_pin or _set_pin)(kiosk, STAFF_ID, STAFF_PIN)
     reader = EmulatedReader(None, name="Demo reader (emulated)")
     site = DemoSite(folder, config_path, kiosk, reader)
     start = now()
@@ -241,6 +240,12 @@ def build_demo_site(
         Role.WALLET,
     )
     return site
+
+
+def _set_pin(kiosk: Kiosk, staff_id: int, pin: str) -> None:
+    from kiosk.admin.auth import StaffAuth
+
+    StaffAuth(kiosk.db).set_pin(staff_id, pin, actor="demo")
 
 
 def _uid(kind: str, n: int) -> bytes:
