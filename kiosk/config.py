@@ -23,6 +23,14 @@ ENV_SITE_KEY = "PREPAY_SITE_KEY"  # hex, 16 bytes: key version 1's site master k
 ENV_METER_KEY = "PREPAY_METER_KEY"  # hex, 16 bytes: key version 1's meter master key
 ENV_WEBHOOK_SECRET = "PREPAY_NOTIFY_WEBHOOK_SECRET"  # the notification webhook's HMAC secret
 ENV_STRIPE_WEBHOOK_SECRET = "PREPAY_WEBHOOK_SECRET"  # Stripe's endpoint secret (payments)
+ENV_RECEIPT_KEY = "PREPAY_RECEIPT_KEY"  # hex, >= 16 bytes: signs the receipts' verification links
+ENV_SYNC_SECRET = "PREPAY_SYNC_SECRET"  # the kiosk's HMAC secret for the backend (enrolment)
+
+#: the touchscreen's preset top-ups, in major units of the site currency
+DEFAULT_PRESETS_MAJOR = (20, 50, 100, 200)
+PRINTER_KINDS = ("none", "file", "network")
+#: receipt widths in printer columns: 58 mm and 80 mm paper (kiosk.receipts.text)
+PRINTER_WIDTHS = (32, 48)
 
 
 class ConfigError(Exception):
@@ -94,6 +102,60 @@ class ControlConfig:
 
 
 @dataclass
+class SessionConfig:
+    """The tenant's touchscreen session (``[kiosk]``): timeouts in seconds, presets in minor units
+    of the site currency."""
+
+    #: back to the attract screen after this long without a touch (account, amount, done, message)
+    idle_timeout: float = 60.0
+    #: how long a card pulled away mid-write is waited for before its credit is left pending
+    card_away_timeout: float = 60.0
+    presets: tuple[int, ...] = tuple(major * 100 for major in DEFAULT_PRESETS_MAJOR)
+
+
+@dataclass
+class PrinterConfig:
+    """The receipt printer (``[printer]``): none, an ESC/POS device file, or a network printer."""
+
+    kind: str = "none"
+    #: kind "file": the device file (/dev/usb/lp0) or any file
+    path: str = ""
+    #: kind "network": the printer's address and raw port
+    host: str = ""
+    port: int = 9100
+    #: printer columns: 32 on 58 mm paper, 48 on 80 mm
+    width: int = 32
+
+
+@dataclass
+class ReceiptsConfig:
+    """The receipts' signed verification link (``[receipts]``); no link when ``verify_url`` is
+    empty. The key comes from $PREPAY_RECEIPT_KEY preferably."""
+
+    verify_url: str = ""
+    key: bytes = b""
+
+
+@dataclass
+class SyncConfig:
+    """Sync with the management platform (``[sync]``); off while ``url`` is empty. The secret
+    comes from $PREPAY_SYNC_SECRET preferably."""
+
+    url: str = ""
+    secret: str = field(default="", repr=False)
+    #: seconds between runs while they succeed (failures back off on their own)
+    interval_s: float = 60.0
+    #: seconds a request may take
+    timeout_s: float = 10.0
+    #: outbox messages per push
+    batch: int = 200
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+
+@dataclass
 class Config:
     site_id: int
     keys: KeyRing
@@ -107,6 +169,10 @@ class Config:
     database_url: str = ""
     payments: PaymentsConfig = field(default_factory=PaymentsConfig)
     control: ControlConfig = field(default_factory=ControlConfig)
+    session: SessionConfig = field(default_factory=SessionConfig)
+    printer: PrinterConfig = field(default_factory=PrinterConfig)
+    receipts: ReceiptsConfig = field(default_factory=ReceiptsConfig)
+    sync: SyncConfig = field(default_factory=SyncConfig)
 
     @property
     def db_url(self) -> str:
@@ -173,6 +239,8 @@ def from_mapping(data: dict, source: str = "<mapping>") -> Config:
         )
     currency = int(site.get("currency", 156))
     control = _control(data.get("control", {}), currency, source)
+    kiosk_table = _table(data.get("kiosk", {}), "[kiosk]", source)
+    _only(kiosk_table, {"id", "idle_timeout", "card_away_timeout", "presets"}, "[kiosk]", source)
     return Config(
         site_id=site_id,
         keys=ring,
@@ -180,10 +248,129 @@ def from_mapping(data: dict, source: str = "<mapping>") -> Config:
         currency=currency,
         reader=reader,
         source=source,
-        kiosk_id=str(data.get("kiosk", {}).get("id", "K1")),
+        kiosk_id=str(kiosk_table.get("id", "K1")),
         database_url=str(data.get("database", {}).get("url", "")),
         payments=payments,
         control=control,
+        session=_session(kiosk_table, currency, source),
+        printer=_printer(data.get("printer", {}), source),
+        receipts=_receipts(data.get("receipts", {}), source),
+        sync=_sync(data.get("sync", {}), source),
+    )
+
+
+# -- [kiosk], [printer], [receipts] ----------------------------------------------------------------
+
+
+def _seconds(value: Any, name: str, source: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ConfigError(f"{source}: {name} must be a number of seconds > 0, not {value!r}.")
+    return float(value)
+
+
+def _session(table: dict, currency: int, source: str) -> SessionConfig:
+    from kiosk.money import exponent
+
+    idle = _seconds(table.get("idle_timeout", 60), "[kiosk] idle_timeout", source)
+    away = _seconds(table.get("card_away_timeout", 60), "[kiosk] card_away_timeout", source)
+    raw = table.get("presets")
+    if raw is None:
+        presets = tuple(major * 10 ** exponent(currency) for major in DEFAULT_PRESETS_MAJOR)
+    else:
+        if not isinstance(raw, list) or not raw:
+            raise ConfigError(
+                f'{source}: [kiosk] presets must be a list of amounts, e.g. ["20.00", "50.00"].'
+            )
+        presets = tuple(
+            _minor(v, f"[kiosk] presets #{i + 1}", currency, source) for i, v in enumerate(raw)
+        )
+        if 0 in presets:
+            raise ConfigError(f"{source}: [kiosk] presets must be more than zero.")
+        if len(set(presets)) != len(presets):
+            raise ConfigError(f"{source}: [kiosk] presets lists an amount twice.")
+    return SessionConfig(idle_timeout=idle, card_away_timeout=away, presets=presets)
+
+
+def _printer(data: Any, source: str) -> PrinterConfig:
+    p = _table(data, "[printer]", source)
+    _only(p, {"kind", "path", "host", "port", "width"}, "[printer]", source)
+    kind = _str(p.get("kind", "none"), "[printer] kind", source)
+    if kind not in PRINTER_KINDS:
+        raise ConfigError(
+            f"{source}: [printer] kind must be one of {', '.join(PRINTER_KINDS)}, not {kind!r}."
+        )
+    config = PrinterConfig(
+        kind=kind,
+        path=_str(p.get("path", ""), "[printer] path", source),
+        host=_str(p.get("host", ""), "[printer] host", source),
+        port=_int(p.get("port", 9100), "[printer] port", source, 1),
+        width=_int(p.get("width", 32), "[printer] width", source, 1),
+    )
+    if config.port > 65535:
+        raise ConfigError(f"{source}: [printer] port must be 1..65535, not {config.port}.")
+    if config.width not in PRINTER_WIDTHS:
+        raise ConfigError(
+            f"{source}: [printer] width must be 32 (58 mm paper) or 48 (80 mm), not {config.width}."
+        )
+    if kind == "file" and not config.path:
+        raise ConfigError(f'{source}: [printer] kind "file" needs path (e.g. /dev/usb/lp0).')
+    if kind == "network" and not config.host:
+        raise ConfigError(f'{source}: [printer] kind "network" needs host (the printer\'s IP).')
+    return config
+
+
+def _receipts(data: Any, source: str) -> ReceiptsConfig:
+    from kiosk.receipts.qr import MIN_KEY_BYTES
+
+    r = _table(data, "[receipts]", source)
+    _only(r, {"verify_url", "key"}, "[receipts]", source)
+    url = _str(r.get("verify_url", ""), "[receipts] verify_url", source)
+    if not url:
+        return ReceiptsConfig()
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+        raise ConfigError(f"{source}: [receipts] verify_url must be http(s)://…, not {url!r}.")
+    key_hex = os.environ.get(ENV_RECEIPT_KEY) or _str(r.get("key", ""), "[receipts] key", source)
+    if not key_hex:
+        raise ConfigError(
+            f"{source}: the receipt verification link needs its key: set {ENV_RECEIPT_KEY} (or "
+            f"[receipts] key), {MIN_KEY_BYTES * 2} hex digits or more."
+        )
+    try:
+        key = bytes.fromhex(key_hex)
+    except ValueError:
+        raise ConfigError(f"{source}: the receipt key is not hex digits.") from None
+    if len(key) < MIN_KEY_BYTES:
+        raise ConfigError(
+            f"{source}: the receipt key must be at least {MIN_KEY_BYTES} bytes "
+            f"({MIN_KEY_BYTES * 2} hex digits), got {len(key)}."
+        )
+    return ReceiptsConfig(verify_url=url, key=key)
+
+
+# -- [sync] ---------------------------------------------------------------------------------------
+
+
+def _sync(data: Any, source: str) -> SyncConfig:
+    t = _table(data, "[sync]", source)
+    _only(t, {"url", "secret", "interval_s", "timeout_s", "batch"}, "[sync]", source)
+    url = _str(t.get("url", ""), "[sync] url", source).strip()
+    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
+        raise ConfigError(f"{source}: [sync] url must be http(s)://host[:port], not {url!r}.")
+    secret = os.environ.get(ENV_SYNC_SECRET) or _str(t.get("secret", ""), "[sync] secret", source)
+    if url and not secret:
+        raise ConfigError(
+            f"{source}: sync with {url} needs the kiosk's secret from its enrolment: set "
+            f"{ENV_SYNC_SECRET} (or [sync] secret)."
+        )
+    batch = _int(t.get("batch", 200), "[sync] batch", source, 1)
+    if batch > 500:
+        raise ConfigError(f"{source}: [sync] batch must be 500 or less (the backend's limit).")
+    return SyncConfig(
+        url=url,
+        secret=secret,
+        interval_s=_seconds(t.get("interval_s", 60), "[sync] interval_s", source),
+        timeout_s=_seconds(t.get("timeout_s", 10), "[sync] timeout_s", source),
+        batch=batch,
     )
 
 

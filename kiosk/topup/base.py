@@ -13,7 +13,9 @@ from cardlib.service import CardService
 from kiosk.db import Database
 from kiosk.db.base import utcnow
 from kiosk.db.models import (
+    CardWrite,
     Order,
+    WriteStatus,
 )
 from kiosk.payments.provider import (
     PaymentProvider,
@@ -59,11 +61,23 @@ class TopUpBase:
         return order
 
     def _pending_order_ids(self, uid: str) -> list[int]:
+        """Orders owed to this card that a tap may deliver. An order whose earlier write is still
+        in doubt (the card moved on, written elsewhere, before this kiosk could tell whether its
+        write landed) is held for staff: delivering it again could credit the card twice."""
+        in_doubt = (
+            select(CardWrite.id)
+            .where(CardWrite.order_id == Order.id, CardWrite.status == WriteStatus.PENDING)
+            .exists()
+        )
         with self.db.session() as s:
             return list(
                 s.scalars(
                     select(Order.id)
-                    .where(Order.card_uid == uid, Order.state.in_((S.CREDIT_PENDING, S.PAID)))
+                    .where(
+                        Order.card_uid == uid,
+                        Order.state.in_((S.CREDIT_PENDING, S.PAID)),
+                        ~in_doubt,
+                    )
                     .order_by(Order.id)
                 )
             )

@@ -1,11 +1,12 @@
-"""What the control loop keeps per networked meter: its last reading with the running charge, and
-the log of every relay command it sent (with its reason and whether the meter confirmed it)."""
+"""What the kiosk keeps about meters: per networked meter, the control loop's last reading with the
+running charge and the log of every relay command it sent (with its reason and whether the meter
+confirmed it); per meter card, the states its card meter wrote back, for the credit forecast."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kiosk.db.base import Base, UTCDateTime, utcnow
@@ -49,3 +50,29 @@ class RelayCommand(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str] = mapped_column(String(255), default="")
+
+
+class MeterSample(Base):
+    """One state record a card meter wrote back onto a meter card, as the kiosk read it at a tap.
+
+    The meter writes its state (reading, remaining credit, last purchase loaded, its time) each
+    time the card is inserted; the kiosk keeps each one once (by the card's meter-record counter,
+    which only goes up), so the days of credit left can be forecast from the card's history
+    (:mod:`kiosk.session.forecast`). No foreign keys: the meter or the tenant may not be synced to
+    this kiosk yet, and a sample is worth keeping all the same."""
+
+    __tablename__ = "meter_samples"
+    __table_args__ = (UniqueConstraint("card_uid", "meter_counter"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    card_uid: Mapped[str] = mapped_column(String(64))  # hex; first column of the unique index
+    meter_id: Mapped[int] = mapped_column(Integer)
+    #: the meter record's counter: the same record read at two taps is one sample
+    meter_counter: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # the meter's clock when it wrote
+    reading: Mapped[int] = mapped_column(BigInteger)  # the meter's register, Wh or L
+    credit: Mapped[int] = mapped_column(BigInteger)  # minor units; negative in emergency credit
+    #: the last purchase the meter had loaded, and its amount when the card still showed it
+    loaded_seq: Mapped[int] = mapped_column(Integer)
+    loaded_amount: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 00:13:37.311733
+Create Date: 2026-11-25 01:46:50.289419
 """
 
 from __future__ import annotations
@@ -73,6 +73,23 @@ def upgrade() -> None:
         sa.UniqueConstraint("uid", "kind", name=op.f("uq_card_counters_uid_kind")),
     )
     op.create_table(
+        "meter_samples",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("card_uid", sa.String(length=64), nullable=False),
+        sa.Column("meter_id", sa.Integer(), nullable=False),
+        sa.Column("meter_counter", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("reading", sa.BigInteger(), nullable=False),
+        sa.Column("credit", sa.BigInteger(), nullable=False),
+        sa.Column("loaded_seq", sa.Integer(), nullable=False),
+        sa.Column("loaded_amount", sa.BigInteger(), nullable=True),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_meter_samples")),
+        sa.UniqueConstraint(
+            "card_uid", "meter_counter", name=op.f("uq_meter_samples_card_uid_meter_counter")
+        ),
+    )
+    op.create_table(
         "outbox",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kiosk_id", sa.String(length=64), nullable=False),
@@ -85,6 +102,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_outbox_idempotency_key")),
         sa.UniqueConstraint("kiosk_id", "seq", name=op.f("uq_outbox_kiosk_id_seq")),
+    )
+    op.create_table(
+        "outbox_counters",
+        sa.Column("kiosk_id", sa.String(length=64), nullable=False),
+        sa.Column("last_seq", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("kiosk_id", name=op.f("pk_outbox_counters")),
     )
     op.create_table(
         "payment_events",
@@ -114,6 +137,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sites")),
     )
     op.create_table(
+        "sync_state",
+        sa.Column("kiosk_id", sa.String(length=64), nullable=False),
+        sa.Column("cursor", sa.Integer(), nullable=False),
+        sa.Column("clock_offset", sa.Float(), nullable=False),
+        sa.Column("last_push_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_pull_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(length=255), nullable=False),
+        sa.PrimaryKeyConstraint("kiosk_id", name=op.f("pk_sync_state")),
+    )
+    op.create_table(
         "tariff_versions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=64), nullable=False),
@@ -125,6 +158,17 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=100), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tariff_versions")),
         sa.UniqueConstraint("code", "version", name=op.f("uq_tariff_versions_code_version")),
+    )
+    op.create_table(
+        "holidays",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name=op.f("fk_holidays_site_id_sites")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_holidays")),
+        sa.UniqueConstraint("site_id", "day", name=op.f("uq_holidays_site_id_day")),
     )
     op.create_table(
         "staff",
@@ -149,6 +193,26 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["site_id"], ["sites.id"], name=op.f("fk_tenants_site_id_sites")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tenants")),
+    )
+    op.create_table(
+        "day_closes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kiosk_id", sa.String(length=64), nullable=False),
+        sa.Column("business_day", sa.Date(), nullable=False),
+        sa.Column("timezone", sa.String(length=64), nullable=False),
+        sa.Column("z_number", sa.Integer(), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_by", sa.Integer(), nullable=True),
+        sa.Column("totals", sa.JSON(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["closed_by"], ["staff.id"], name=op.f("fk_day_closes_closed_by_staff")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_day_closes")),
+        sa.UniqueConstraint(
+            "kiosk_id", "business_day", name=op.f("uq_day_closes_kiosk_id_business_day")
+        ),
+        sa.UniqueConstraint("kiosk_id", "z_number", name=op.f("uq_day_closes_kiosk_id_z_number")),
     )
     op.create_table(
         "meters",
@@ -191,6 +255,7 @@ def upgrade() -> None:
                 "CANCELLED",
                 "EXPIRED",
                 "CREDIT_PENDING",
+                "REFUND_PENDING",
                 "REFUNDED",
                 name="orderstate",
                 native_enum=False,
@@ -423,11 +488,57 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_relay_commands_at"), ["at"], unique=False)
         batch_op.create_index(batch_op.f("ix_relay_commands_meter_id"), ["meter_id"], unique=False)
 
+    op.create_table(
+        "card_replacements",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("old_uid", sa.String(length=64), nullable=False),
+        sa.Column("new_uid", sa.String(length=64), nullable=True),
+        sa.Column("new_serial", sa.Integer(), nullable=False),
+        sa.Column(
+            "role",
+            sa.Enum("METER", "WALLET", "STAFF", name="cardrole", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("tenant_id", sa.Integer(), nullable=True),
+        sa.Column("meter_id", sa.Integer(), nullable=True),
+        sa.Column("value", sa.Integer(), nullable=False),
+        sa.Column("purchase_seq", sa.Integer(), nullable=False),
+        sa.Column("basis_counter", sa.Integer(), nullable=False),
+        sa.Column("certain", sa.Boolean(), nullable=False),
+        sa.Column("orders", sa.JSON(), nullable=False),
+        sa.Column("card_write_id", sa.Integer(), nullable=True),
+        sa.Column("reason", sa.String(length=255), nullable=False),
+        sa.Column("staff_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum("STARTED", "FINISHED", name="replacementstatus", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["card_write_id"],
+            ["card_writes.id"],
+            name=op.f("fk_card_replacements_card_write_id_card_writes"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["meter_id"], ["meters.id"], name=op.f("fk_card_replacements_meter_id_meters")
+        ),
+        sa.ForeignKeyConstraint(
+            ["staff_id"], ["staff.id"], name=op.f("fk_card_replacements_staff_id_staff")
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name=op.f("fk_card_replacements_tenant_id_tenants")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_card_replacements")),
+        sa.UniqueConstraint("old_uid", name=op.f("uq_card_replacements_old_uid")),
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table("card_replacements")
     with op.batch_alter_table("relay_commands", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_relay_commands_meter_id"))
         batch_op.drop_index(batch_op.f("ix_relay_commands_at"))
@@ -464,15 +575,20 @@ def downgrade() -> None:
 
     op.drop_table("orders")
     op.drop_table("meters")
+    op.drop_table("day_closes")
     op.drop_table("tenants")
     op.drop_table("staff")
+    op.drop_table("holidays")
     op.drop_table("tariff_versions")
+    op.drop_table("sync_state")
     op.drop_table("sites")
     with op.batch_alter_table("payment_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payment_events_out_trade_no"))
 
     op.drop_table("payment_events")
+    op.drop_table("outbox_counters")
     op.drop_table("outbox")
+    op.drop_table("meter_samples")
     op.drop_table("card_counters")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_log_at"))
