@@ -110,7 +110,7 @@ class Allowance:
 def allowance(topup: TopUpService, tap: Tap) -> Allowance:
     limits = topup.limits
     # the service's own count of today's top-ups, so the two checks can never disagree
-    spent = topup._spent_today(tap.uid)
+    spent = topup.spent_today(tap.uid)
     return Allowance(
         min_amount=limits.min_amount,
         max_amount=limits.max_amount,

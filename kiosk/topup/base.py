@@ -82,7 +82,7 @@ class TopUpBase:
                 )
             )
 
-    def _spent_today(self, uid: str) -> int:
+    def spent_today(self, uid: str) -> int:
         start = self.clock().replace(hour=0, minute=0, second=0, microsecond=0)
         with self.db.session() as s:
             total = s.scalar(

@@ -119,7 +119,7 @@ class Choosing(Delivering):
         card_part = sum(i.amount for i in items if i.kind is ItemKind.CARD_CREDIT)
         if card_part:
             tap.purse.plan_credit(card_part)  # refuses early what the card could never take
-        self.limits.check(amount, self._spent_today(tap.uid), header.currency)
+        self.limits.check(amount, self.spent_today(tap.uid), header.currency)
         with self.db.session() as s:
             order = Order(
                 out_trade_no=self._new_reference(),
