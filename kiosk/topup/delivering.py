@@ -68,10 +68,10 @@ class Delivering(TopUpBase):
                 # the card refused mid-write: the journal row stays PENDING, the next tap judges
                 raise CardAwayError(exc.message) from exc
         crash_point("card_written")
-        self._settle_written(order_id)
+        self.settle_written(order_id)
         return self.order(order_id)
 
-    def _settle_written(self, order_id: int) -> None:
+    def settle_written(self, order_id: int) -> None:
         with self.db.session() as s:
             order = self._get(s, order_id)
             for row in s.scalars(
@@ -182,7 +182,7 @@ class Delivering(TopUpBase):
         if order_id is None:
             return
         if self.order(order_id).state in (S.WRITE_PENDING, S.CREDIT_PENDING):
-            self._settle_written(order_id)
+            self.settle_written(order_id)
 
     def _write_void(self, row_id: int, order_id: int | None) -> None:
         with self.db.session() as s:
