@@ -205,7 +205,7 @@ def build_demo_site(
             "staff",
             "Staff card (PIN " + STAFF_PIN + ")",
             "sle4442",
-            Issue(Role.STAFF, 9001, 0, currency=CURRENCY),
+            Issue(Role.STAFF, 9001, STAFF_ID, currency=CURRENCY),
             None,
             0,
         ),
@@ -221,7 +221,8 @@ def build_demo_site(
                     role=CardRole(issue.role.name.lower()),
                     serial=issue.card_serial,
                     site_id=SITE_ID,
-                    tenant_id=issue.tenant_id or None,
+                    # a staff card carries its staff id where a tenant card carries the tenant's
+                    tenant_id=None if issue.role is Role.STAFF else issue.tenant_id,
                     staff_id=STAFF_ID if issue.role is Role.STAFF else None,
                     meter_id=meter_id,
                 )

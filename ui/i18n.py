@@ -117,8 +117,3 @@ class Translations:
         self.language = language
         # installing or removing a translator makes Qt send every widget a LanguageChange event
         QLocale.setDefault(QLocale(language.value))
-
-
-def tr(context: str, text: str) -> str:
-    """Translate ``text`` in ``context`` (use literal arguments so pyside6-lupdate finds them)."""
-    return QCoreApplication.translate(context, text)

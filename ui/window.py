@@ -81,6 +81,9 @@ class KioskWindow(QMainWindow):
         self.orientation = orientation
         for screen in self._screens.values():
             screen.set_orientation(orientation)
+        # let the layout take in the screens' new minimum sizes first, or the resize is clamped
+        # to the old ones (a portrait minimum height left on a landscape window)
+        self.layout().activate()
         self.resize(*orientation.size)
         self.orientation_changed.emit(orientation)
 

@@ -108,3 +108,18 @@ def test_window_switches_screens_and_rotates(qtbot, qapp):
     window.set_orientation(Orientation.LANDSCAPE)
     assert (window.width(), window.height()) == (1920, 1080)
     assert turned[-2:] == [Orientation.LANDSCAPE, Orientation.LANDSCAPE]
+
+
+def test_qt_calls_do_not_leak_references_to_none(qtbot):
+    """PySide6 6.12.0 on Python 3.11 dropped a reference to None on every Qt call returning
+    nothing: a kiosk aborted with "none_dealloc" after some hours of ticking."""
+    import sys
+
+    from PySide6.QtWidgets import QLabel
+
+    label = QLabel()
+    qtbot.addWidget(label)
+    before = sys.getrefcount(None)
+    for n in range(2_000):
+        label.setText(str(n % 7))
+    assert abs(sys.getrefcount(None) - before) < 100

@@ -1,0 +1,78 @@
+"""Every admin screen fits the kiosk's panel in portrait (1080x1920) and landscape (1920x1080):
+no label or button clips its English text, with the content each screen loads on entering and
+with its confirmation or result on show."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QWidget
+
+from tests.ui.test_admin_env import AdminUi, admin_ui
+from ui.admin.screens.menu import ENTRIES
+from ui.layout_check import clipped_texts
+from ui.widgets.screen import Orientation
+
+pytestmark = pytest.mark.gui
+
+
+def assert_fits(ui: AdminUi, screen: QWidget, what: str) -> None:
+    """Wait for the layout to settle; fail naming every clipped text if it never fits."""
+    width, height = ui.window.orientation.size
+    ui.qtbot.waitUntil(lambda: (ui.window.width(), ui.window.height()) == (width, height))
+    try:
+        ui.qtbot.waitUntil(lambda: not clipped_texts(screen), timeout=2_000)
+    except AssertionError:
+        found = "\n".join(str(c) for c in clipped_texts(screen))
+        pytest.fail(f"{what} in {ui.window.orientation.name.lower()} clips:\n{found}")
+
+
+@pytest.mark.parametrize("orientation", [Orientation.PORTRAIT, Orientation.LANDSCAPE])
+def test_every_admin_screen_fits_without_clipped_text(qtbot, qapp, tmp_path, orientation):
+    with admin_ui(qtbot, qapp, tmp_path, orientation=orientation) as ui:
+        ui.begin()
+        ui.enter_pin("135790")  # the PIN screen with its longest sentence on show
+        assert "attempts left" in ui.controller.pin.status.text()
+        assert_fits(ui, ui.controller.pin, "admin.pin")
+        ui.enter_pin("246810")
+        ui.on("admin.menu")
+        assert_fits(ui, ui.controller.menu, "admin.menu")
+        for key, _action in ENTRIES:
+            screen = ui.open(key)
+            assert_fits(ui, screen, f"admin.{key}")
+            ui.back()
+        # results and questions on show
+        read = ui.open("read_card")
+        ui.tap_card("elec_1507")
+        ui.click(read.read)
+        ui.settle()
+        assert_fits(ui, read, "admin.read_card with a report")
+        ui.back()
+        cash = ui.open("cash")
+        ui.keypad(cash.keypad, "100")
+        ui.click(cash.top_up)
+        assert_fits(ui, cash, "admin.cash asking to confirm")
+        ui.click(cash.confirm.no)
+        ui.back()
+        replace = ui.open("replace")
+        ui.keypad(replace.keypad, "5001")
+        ui.click(replace.find_button)
+        ui.settle()
+        ui.settle()
+        assert "will carry" in replace.preview_text.text()
+        ui.click(replace.replace_button)
+        assert_fits(ui, replace, "admin.replace with a preview and a question")
+        ui.back()
+        day_end = ui.open("day_end")
+        ui.click(day_end.z_report)
+        assert_fits(ui, day_end, "admin.day_end asking to confirm")
+
+
+def test_a_screen_turned_round_still_fits(qtbot, qapp, tmp_path):
+    with admin_ui(qtbot, qapp, tmp_path) as ui:
+        ui.sign_in()
+        screen = ui.open("issue")
+        assert_fits(ui, screen, "admin.issue")
+        ui.window.set_orientation(Orientation.LANDSCAPE)
+        assert_fits(ui, screen, "admin.issue turned to landscape")
+        ui.back()
+        assert_fits(ui, ui.controller.menu, "admin.menu turned to landscape")
