@@ -13,6 +13,7 @@ this object, and so can a test.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from cardlib.reader.emulated import EmulatedReader
 from cardlib.service import Issue
 from kiosk import config as config_mod
 from kiosk.app import Kiosk, build
-from kiosk.db.models import Card, CardRole, Meter, MeterKind, Order, Staff, Tenant
+from kiosk.db.models import Card, CardRole, Meter, MeterKind, Order, Site, Staff, Tenant
 from kiosk.tariff_store import publish
 from kiosk.tariffs import FlatRate, ServiceFee, Tariff
 from kiosk.tariffs import Utility as TariffUtility
@@ -142,6 +143,9 @@ def build_demo_site(
     config_path = _write_config(folder)
     kiosk = build(config_mod.load(config_path))
     with kiosk.db.session() as s:
+        site_row = s.get(Site, SITE_ID)
+        assert site_row is not None  # build() made it
+        site_row.name, site_row.timezone = "Demo Tower", TIMEZONE
         s.add(Tenant(id=1203, site_id=SITE_ID, name="Lumen Studio", unit="12-03"))
         s.add(Tenant(id=1507, site_id=SITE_ID, name="Harbor Legal", unit="15-07"))
         s.add(Tenant(id=2201, site_id=SITE_ID, name="Coworking member", unit="Hot desk"))
@@ -251,7 +255,8 @@ def _set_pin(kiosk: Kiosk, staff_id: int, pin: str) -> None:
 
 def _uid(kind: str, n: int) -> bytes:
     # distinct, stable UIDs so a re-run demo shows the same cards
-    return bytes([0x04, 0xD0, n]) + bytes(4) if kind.startswith("ntag") else bytes([0xD0, n, 0, 1])
+    digest = hashlib.sha256(f"prepay demo card {n}".encode()).digest()
+    return b"\x04" + digest[:6] if kind.startswith("ntag") else digest[:4]
 
 
 def _write_config(folder: Path) -> Path:

@@ -109,9 +109,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--language", choices=("en", "zh_CN"), default="en")
     parser.add_argument("--fullscreen", action="store_true")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    walkthrough = args.demo and (args.walkthrough or not has_display())
+    logging.basicConfig(
+        level=logging.WARNING if walkthrough else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
 
-    if args.demo and (args.walkthrough or not has_display()):
+    if walkthrough:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
         from ui.demo.walkthrough import run_walkthrough
 
