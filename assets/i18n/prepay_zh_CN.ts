@@ -1,0 +1,1050 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>AccountScreen</name>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
+        <source>Alerts</source>
+        <translation>告警</translation>
+    </message>
+    <message>
+        <source>Bought, not yet loaded into the meter</source>
+        <translation>已购买，尚未充入表内</translation>
+    </message>
+    <message>
+        <source>Credit in the meter</source>
+        <translation>表内余额</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>Last top-ups</source>
+        <translation>最近充值记录</translation>
+    </message>
+    <message>
+        <source>Meter card {card}</source>
+        <translation>水电卡 {card}</translation>
+    </message>
+    <message>
+        <source>Meter reading</source>
+        <extracomment>rows of the last top-ups (the session sends at most 5)</extracomment>
+        <translation>表读数</translation>
+    </message>
+    <message>
+        <source>No top-ups yet.</source>
+        <translation>暂无充值记录。</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>已停止供应</translation>
+    </message>
+    <message>
+        <source>On</source>
+        <translation>正常供应</translation>
+    </message>
+    <message>
+        <source>On your card</source>
+        <translation>卡内余额</translation>
+    </message>
+    <message>
+        <source>Service fee per top-up</source>
+        <translation>每次充值服务费</translation>
+    </message>
+    <message>
+        <source>Supply</source>
+        <translation>供应状态</translation>
+    </message>
+    <message>
+        <source>Tariff</source>
+        <translation>费率</translation>
+    </message>
+    <message>
+        <source>Top up</source>
+        <translation>充值</translation>
+    </message>
+    <message>
+        <source>Wallet card {card}</source>
+        <translation>钱包卡 {card}</translation>
+    </message>
+    <message>
+        <source>Your card</source>
+        <translation>您的卡</translation>
+    </message>
+    <message>
+        <source>Your meter has not reported yet.</source>
+        <translation>您的水电表尚未上报数据。</translation>
+    </message>
+    <message>
+        <source>Your meter reported at {time}</source>
+        <translation>水电表上报时间：{time}</translation>
+    </message>
+    <message>
+        <source>emergency credit in use</source>
+        <translation>正在使用应急额度</translation>
+    </message>
+    <message>
+        <source>low battery</source>
+        <translation>电池电量低</translation>
+    </message>
+    <message>
+        <source>low credit</source>
+        <translation>余额不足</translation>
+    </message>
+    <message>
+        <source>tamper alarm</source>
+        <translation>防拆告警</translation>
+    </message>
+</context>
+<context>
+    <name>AdminCalls</name>
+    <message>
+        <source>Something went wrong. Try again; if it happens again, call a technician.</source>
+        <translation>操作出错。请重试；如再次出错，请联系技术人员。</translation>
+    </message>
+</context>
+<context>
+    <name>AdminScreen</name>
+    <message>
+        <source>Back to the menu</source>
+        <translation>返回菜单</translation>
+    </message>
+    <message>
+        <source>Working…</source>
+        <extracomment>the staff member tapped Back: the controller shows the menu</extracomment>
+        <translation>处理中…</translation>
+    </message>
+</context>
+<context>
+    <name>AmountScreen</name>
+    <message>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <source>Choose or type an amount</source>
+        <extracomment>a preset amount (minor units) was tapped the keypad&apos;s whole text after a keystroke</extracomment>
+        <translation>请选择或输入金额</translation>
+    </message>
+    <message>
+        <source>Debt repaid {debt}</source>
+        <translation>抵扣欠费 {debt}</translation>
+    </message>
+    <message>
+        <source>Onto the card {credit}</source>
+        <translation>实际到卡 {credit}</translation>
+    </message>
+    <message>
+        <source>Pay</source>
+        <translation>支付</translation>
+    </message>
+    <message>
+        <source>Service fee {fee}</source>
+        <translation>服务费 {fee}</translation>
+    </message>
+</context>
+<context>
+    <name>AttractScreen</name>
+    <message>
+        <source>See your balance and top up electricity, water and services. Pay by scanning a QR code with your phone.</source>
+        <translation>可查询余额，为电费、水费及其他服务充值。用手机扫码即可支付。</translation>
+    </message>
+    <message>
+        <source>Tap or insert your card</source>
+        <extracomment>a language button was tapped</extracomment>
+        <translation>请刷卡或插卡</translation>
+    </message>
+</context>
+<context>
+    <name>AuditScreen</name>
+    <message>
+        <source>Audit log</source>
+        <translation>审计日志</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>The latest {n} entries, newest first.</source>
+        <translation>最近 {n} 条记录，最新的在前。</translation>
+    </message>
+</context>
+<context>
+    <name>CardAwayScreen</name>
+    <message>
+        <source>Put your card back</source>
+        <translation>请放回卡片</translation>
+    </message>
+    <message>
+        <source>Time left: {time}</source>
+        <translation>剩余时间：{time}</translation>
+    </message>
+</context>
+<context>
+    <name>CashScreen</name>
+    <message>
+        <source>Cash taken ({currency})</source>
+        <translation>收取现金（{currency}）</translation>
+    </message>
+    <message>
+        <source>Cash top-up</source>
+        <translation>现金充值</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Note (optional)</source>
+        <translation>备注（选填）</translation>
+    </message>
+    <message>
+        <source>On the card now: {value}. Order {reference}.</source>
+        <translation>卡内现有 {value}。订单号 {reference}。</translation>
+    </message>
+    <message>
+        <source>Put the tenant&apos;s card on the reader and keep it there, then tap Top up.</source>
+        <translation>请将租户的卡放在读卡器上，不要移开，然后点击“充值”。</translation>
+    </message>
+    <message>
+        <source>Put {amount} in cash on the card on the reader?</source>
+        <translation>将现金 {amount} 充入读卡器上的卡？</translation>
+    </message>
+    <message>
+        <source>Top up</source>
+        <translation>充值</translation>
+    </message>
+    <message>
+        <source>Yes, put it on the card</source>
+        <translation>确认充入卡内</translation>
+    </message>
+</context>
+<context>
+    <name>DayEndScreen</name>
+    <message>
+        <source>Close the day (Z report)</source>
+        <translation>日结（Z 报表）</translation>
+    </message>
+    <message>
+        <source>Close today&apos;s business day? It cannot be reopened.</source>
+        <translation>确定结束今天的营业日？日结后无法撤销。</translation>
+    </message>
+    <message>
+        <source>Day end</source>
+        <translation>日结</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>The X report changes nothing. The Z report closes the business day for good.</source>
+        <translation>X 报表只查看、不做任何更改。Z 报表会结束当前营业日，且无法撤销。</translation>
+    </message>
+    <message>
+        <source>X report</source>
+        <translation>X 报表</translation>
+    </message>
+    <message>
+        <source>X report for {day}: nothing recorded.</source>
+        <translation>{day} 的 X 报表：仅供查看，未做记录。</translation>
+    </message>
+    <message>
+        <source>Yes, close the day</source>
+        <translation>确认日结</translation>
+    </message>
+    <message>
+        <source>Z {number} recorded: {day} is closed.</source>
+        <translation>Z 报表 {number} 已记录：{day} 已日结。</translation>
+    </message>
+</context>
+<context>
+    <name>DoneScreen</name>
+    <message>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <source>Thank you</source>
+        <extracomment>a receipt link is scanned to keep it, not in a hurry: a smaller code than the payment&apos;s</extracomment>
+        <translation>感谢使用</translation>
+    </message>
+</context>
+<context>
+    <name>HardwareScreen</name>
+    <message>
+        <source>Check again</source>
+        <translation>重新检测</translation>
+    </message>
+    <message>
+        <source>Every part that is set up works.</source>
+        <translation>所有已配置的部件均工作正常。</translation>
+    </message>
+    <message>
+        <source>Hardware check</source>
+        <extracomment>(component, status, detail) labels of the last check, in the service&apos;s order</extracomment>
+        <translation>硬件检测</translation>
+    </message>
+    <message>
+        <source>Not set up</source>
+        <translation>未配置</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>故障</translation>
+    </message>
+    <message>
+        <source>{n} part(s) need attention.</source>
+        <translation>有 {n} 个部件需要处理。</translation>
+    </message>
+</context>
+<context>
+    <name>IssueScreen</name>
+    <message>
+        <source>Bound to meter {meter}.</source>
+        <translation>已绑定表号 {meter}。</translation>
+    </message>
+    <message>
+        <source>Card serial (printed on it)</source>
+        <translation>卡序列号（印在卡上）</translation>
+    </message>
+    <message>
+        <source>Issue</source>
+        <translation>发卡</translation>
+    </message>
+    <message>
+        <source>Issue a tenant&apos;s card</source>
+        <translation>为租户发卡</translation>
+    </message>
+    <message>
+        <source>Issued: {role}, serial {serial}, UID {uid}, for tenant {tenant} ({card_type}).</source>
+        <translation>已发卡：{role}，序列号 {serial}，UID {uid}，租户 {tenant}（{card_type}）。</translation>
+    </message>
+    <message>
+        <source>Meter card</source>
+        <translation>水电卡</translation>
+    </message>
+    <message>
+        <source>Meter number (meter card)</source>
+        <translation>表号（水电卡）</translation>
+    </message>
+    <message>
+        <source>Put a blank card on the reader, then tap Issue.</source>
+        <translation>请将空白卡放在读卡器上，然后点击“发卡”。</translation>
+    </message>
+    <message>
+        <source>Tariff code (new meter)</source>
+        <translation>费率代码（新表）</translation>
+    </message>
+    <message>
+        <source>Tenant name (new tenant)</source>
+        <translation>租户名称（新租户）</translation>
+    </message>
+    <message>
+        <source>Tenant number</source>
+        <translation>租户编号</translation>
+    </message>
+    <message>
+        <source>The card is ready: hand it to the tenant.</source>
+        <translation>卡片已就绪，请交给租户。</translation>
+    </message>
+    <message>
+        <source>This finished an issue that was cut short earlier.</source>
+        <translation>已完成此前中断的发卡。</translation>
+    </message>
+    <message>
+        <source>Unit (new tenant)</source>
+        <translation>房号（新租户）</translation>
+    </message>
+    <message>
+        <source>Wallet card</source>
+        <translation>钱包卡</translation>
+    </message>
+    <message>
+        <source>meter card</source>
+        <translation>水电卡</translation>
+    </message>
+    <message>
+        <source>wallet card</source>
+        <translation>钱包卡</translation>
+    </message>
+</context>
+<context>
+    <name>Keypad</name>
+    <message>
+        <source>Delete</source>
+        <extracomment>the longest entry the keypad takes: beyond it a keystroke is ignored (no amount or PIN is longer) the whole entry after every keystroke</extracomment>
+        <translation>删除</translation>
+    </message>
+</context>
+<context>
+    <name>MenuScreen</name>
+    <message>
+        <source>Admin mode</source>
+        <extracomment>screen key (after &quot;admin.&quot;) -&gt; the action that opens it, in menu order</extracomment>
+        <translation>管理员模式</translation>
+    </message>
+    <message>
+        <source>Audit log</source>
+        <translation>审计日志</translation>
+    </message>
+    <message>
+        <source>Cash top-up</source>
+        <translation>现金充值</translation>
+    </message>
+    <message>
+        <source>Day end (X and Z)</source>
+        <translation>日结（X/Z 报表）</translation>
+    </message>
+    <message>
+        <source>Hardware check</source>
+        <translation>硬件检测</translation>
+    </message>
+    <message>
+        <source>Issue a card</source>
+        <translation>发卡</translation>
+    </message>
+    <message>
+        <source>Log out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
+        <source>Read a card</source>
+        <translation>读卡</translation>
+    </message>
+    <message>
+        <source>Refund a top-up</source>
+        <translation>充值退款</translation>
+    </message>
+    <message>
+        <source>Replace a lost card</source>
+        <translation>挂失补卡</translation>
+    </message>
+    <message>
+        <source>Reprint a receipt</source>
+        <translation>补打小票</translation>
+    </message>
+    <message>
+        <source>Signed in as {name} ({role}).</source>
+        <translation>已登录：{name}（{role}）。</translation>
+    </message>
+    <message>
+        <source>Sync status</source>
+        <translation>同步状态</translation>
+    </message>
+    <message>
+        <source>Tariffs</source>
+        <translation>费率</translation>
+    </message>
+    <message>
+        <source>manager</source>
+        <translation>经理</translation>
+    </message>
+    <message>
+        <source>operator</source>
+        <translation>操作员</translation>
+    </message>
+</context>
+<context>
+    <name>MessageScreen</name>
+    <message>
+        <source>A member of staff can help: ask at the front desk.</source>
+        <translation>如需帮助，请到前台咨询工作人员。</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+</context>
+<context>
+    <name>PayingScreen</name>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Scan the code with your phone to pay</source>
+        <translation>请用手机扫码支付</translation>
+    </message>
+    <message>
+        <source>Time left to pay: {time}</source>
+        <translation>剩余支付时间：{time}</translation>
+    </message>
+</context>
+<context>
+    <name>PinScreen</name>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Enter your PIN.</source>
+        <translation>请输入密码。</translation>
+    </message>
+    <message>
+        <source>Hello, {name}. Enter your PIN.</source>
+        <translation>{name}，您好。请输入密码。</translation>
+    </message>
+    <message>
+        <source>Keep your staff card on the reader until you are signed in.</source>
+        <translation>登录完成前，请勿移开员工卡。</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <source>Staff sign-in</source>
+        <translation>员工登录</translation>
+    </message>
+</context>
+<context>
+    <name>PrintOutcome</name>
+    <message>
+        <source>No printer is set up: the text is shown here.</source>
+        <translation>未配置打印机，内容显示在此处。</translation>
+    </message>
+    <message>
+        <source>Not printed: {problem}</source>
+        <translation>未打印：{problem}</translation>
+    </message>
+    <message>
+        <source>Printed.</source>
+        <translation>已打印。</translation>
+    </message>
+</context>
+<context>
+    <name>ReadCardScreen</name>
+    <message>
+        <source>A tap at this kiosk accepts this card.</source>
+        <translation>本机可正常受理此卡。</translation>
+    </message>
+    <message>
+        <source>A tap at this kiosk refuses this card: {why}</source>
+        <translation>本机拒绝受理此卡：{why}</translation>
+    </message>
+    <message>
+        <source>Put the card on the reader, then tap Read. Nothing is written to it.</source>
+        <translation>请将卡放在读卡器上，然后点击“读取”。不会向卡内写入任何数据。</translation>
+    </message>
+    <message>
+        <source>Read</source>
+        <translation>读取</translation>
+    </message>
+    <message>
+        <source>Read a card</source>
+        <translation>读卡</translation>
+    </message>
+    <message>
+        <source>{card_type}, UID {uid}.</source>
+        <translation>{card_type}，UID {uid}。</translation>
+    </message>
+</context>
+<context>
+    <name>RefundScreen</name>
+    <message>
+        <source>Done: {order}</source>
+        <translation>已完成：{order}</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>No paid top-up waits to be refunded.</source>
+        <translation>没有待退款的已支付充值。</translation>
+    </message>
+    <message>
+        <source>Paid top-ups whose credit is not on a card:</source>
+        <translation>已支付但未到卡的充值：</translation>
+    </message>
+    <message>
+        <source>Reason for the refund</source>
+        <translation>退款原因</translation>
+    </message>
+    <message>
+        <source>Refund</source>
+        <translation>退款</translation>
+    </message>
+    <message>
+        <source>Refund a top-up</source>
+        <translation>充值退款</translation>
+    </message>
+    <message>
+        <source>Refund {amount} of {reference} to the tenant?</source>
+        <translation>将订单 {reference} 的 {amount} 退还给租户？</translation>
+    </message>
+    <message>
+        <source>Tap the top-up to refund in the list first.</source>
+        <translation>请先在列表中点选要退款的充值。</translation>
+    </message>
+    <message>
+        <source>The refund is booked.</source>
+        <translation>退款已登记。</translation>
+    </message>
+    <message>
+        <source>Yes, refund</source>
+        <translation>确认退款</translation>
+    </message>
+</context>
+<context>
+    <name>ReplaceScreen</name>
+    <message>
+        <source>A replacement of this card was begun: Replace finishes it.</source>
+        <translation>此卡的补卡已开始但未完成：点击“补卡”即可完成。</translation>
+    </message>
+    <message>
+        <source>As of {when}.</source>
+        <translation>截至 {when}。</translation>
+    </message>
+    <message>
+        <source>Card {serial} ({role}, {status}) of tenant {tenant}.</source>
+        <translation>租户 {tenant} 的卡 {serial}（{role}，{status}）。</translation>
+    </message>
+    <message>
+        <source>Carry the last known value anyway</source>
+        <translation>仍按最后已知余额转入</translation>
+    </message>
+    <message>
+        <source>Find</source>
+        <translation>查找</translation>
+    </message>
+    <message>
+        <source>Find the lost card and tap it in the list first.</source>
+        <translation>请先查找丢失的卡，并在列表中点选。</translation>
+    </message>
+    <message>
+        <source>Find the lost card by its serial or its UID:</source>
+        <translation>按序列号或 UID 查找丢失的卡：</translation>
+    </message>
+    <message>
+        <source>Last known: {source}.</source>
+        <translation>最后已知依据：{source}。</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>No card here has that serial or UID.</source>
+        <translation>本处没有该序列号或 UID 的卡。</translation>
+    </message>
+    <message>
+        <source>Put the new blank card on the reader, then tap Replace.</source>
+        <translation>请将新的空白卡放在读卡器上，然后点击“补卡”。</translation>
+    </message>
+    <message>
+        <source>Reason (lost, stolen, broken)</source>
+        <translation>原因（丢失、被盗、损坏）</translation>
+    </message>
+    <message>
+        <source>Replace</source>
+        <translation>补卡</translation>
+    </message>
+    <message>
+        <source>Replace a lost card</source>
+        <translation>挂失补卡</translation>
+    </message>
+    <message>
+        <source>Replace card {serial}? The old card stops working for good.</source>
+        <translation>确定补办卡 {serial}？旧卡将永久失效。</translation>
+    </message>
+    <message>
+        <source>Replaced: the new card (serial {serial}, UID {uid}) carries {value}.</source>
+        <translation>补卡完成：新卡（序列号 {serial}，UID {uid}）已转入 {value}。</translation>
+    </message>
+    <message>
+        <source>Serial</source>
+        <translation>序列号</translation>
+    </message>
+    <message>
+        <source>Serial of the new card (printed on it)</source>
+        <translation>新卡序列号（印在卡上）</translation>
+    </message>
+    <message>
+        <source>The new card will carry {value}, purchase {seq}.</source>
+        <translation>新卡将转入 {value}，购买序号 {seq}。</translation>
+    </message>
+    <message>
+        <source>The new card will carry {value}.</source>
+        <translation>新卡将转入 {value}。</translation>
+    </message>
+    <message>
+        <source>The old card is refused at every tap from now on.</source>
+        <translation>从现在起，旧卡刷卡一律被拒绝。</translation>
+    </message>
+    <message>
+        <source>This finished a replacement begun earlier.</source>
+        <translation>已完成此前开始的补卡。</translation>
+    </message>
+    <message>
+        <source>UID</source>
+        <translation>UID</translation>
+    </message>
+    <message>
+        <source>Yes, replace</source>
+        <translation>确认补卡</translation>
+    </message>
+    <message>
+        <source>{n} paid top-up(s) of {amount} waiting for the old card go on it.</source>
+        <translation>旧卡有 {n} 笔已支付待到账的充值（共 {amount}），将转入新卡。</translation>
+    </message>
+</context>
+<context>
+    <name>ReprintScreen</name>
+    <message>
+        <source>Finished top-ups:</source>
+        <translation>已完成的充值：</translation>
+    </message>
+    <message>
+        <source>No finished top-up has a receipt yet.</source>
+        <translation>已完成的充值中暂无小票。</translation>
+    </message>
+    <message>
+        <source>Reprint</source>
+        <translation>补打</translation>
+    </message>
+    <message>
+        <source>Reprint a receipt</source>
+        <translation>补打小票</translation>
+    </message>
+    <message>
+        <source>Tap the top-up in the list first.</source>
+        <translation>请先在列表中点选一笔充值。</translation>
+    </message>
+</context>
+<context>
+    <name>SyncScreen</name>
+    <message>
+        <source>Messages waiting to be sent: {n}</source>
+        <translation>待发送消息：{n} 条</translation>
+    </message>
+    <message>
+        <source>Nothing waits.</source>
+        <translation>没有待发送的消息。</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Sync backend: not set up yet.</source>
+        <translation>同步后台：尚未配置。</translation>
+    </message>
+    <message>
+        <source>Sync backend: set up.</source>
+        <translation>同步后台：已配置。</translation>
+    </message>
+    <message>
+        <source>Sync status</source>
+        <translation>同步状态</translation>
+    </message>
+    <message>
+        <source>The oldest waits since {when}.</source>
+        <translation>最早一条自 {when} 起等待发送。</translation>
+    </message>
+</context>
+<context>
+    <name>TariffsScreen</name>
+    <message>
+        <source> (in force)</source>
+        <translation>（生效中）</translation>
+    </message>
+    <message>
+        <source>Publish as a new version</source>
+        <translation>发布为新版本</translation>
+    </message>
+    <message>
+        <source>Published {ref}, valid from {when}.</source>
+        <translation>已发布 {ref}，自 {when} 起生效。</translation>
+    </message>
+    <message>
+        <source>Tariffs</source>
+        <translation>费率</translation>
+    </message>
+    <message>
+        <source>The version as JSON. To change a price, edit it, raise the version, publish.</source>
+        <translation>此版本的 JSON。如需调价：编辑内容，提高版本号，然后发布。</translation>
+    </message>
+    <message>
+        <source>Versions (tap one to see it):</source>
+        <translation>版本（点击查看）：</translation>
+    </message>
+</context>
+<context>
+    <name>WritingScreen</name>
+    <message>
+        <source>Keep your card on the reader</source>
+        <translation>请勿移开卡片</translation>
+    </message>
+</context>
+<context>
+    <name>messages</name>
+    <message>
+        <source>Amounts in {currency} have at most {digits} decimal places.</source>
+        <translation>{currency} 金额最多 {digits} 位小数。</translation>
+    </message>
+    <message>
+        <source>Amounts in {currency} have no decimal places.</source>
+        <translation>{currency} 金额不能有小数。</translation>
+    </message>
+    <message>
+        <source>An earlier top-up of this card needs checking by staff. Please call staff; nothing is lost.</source>
+        <translation>此卡此前的一笔充值需由工作人员核查。请联系工作人员，资金不会丢失。</translation>
+    </message>
+    <message>
+        <source>At about {daily} a day, your credit has probably run out. Please top up soon.</source>
+        <translation>按每天约 {daily} 计算，余额可能已用完。请尽快充值。</translation>
+    </message>
+    <message>
+        <source>At about {daily} a day, your credit lasts about {days} more days (until {date}).</source>
+        <translation>按每天约 {daily} 计算，余额还可用约 {days} 天（至 {date}）。</translation>
+    </message>
+    <message>
+        <source>At about {daily} a day, your credit runs out within a day. Please top up soon.</source>
+        <translation>按每天约 {daily} 计算，余额将在一天内用完。请尽快充值。</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>Done. Insert your card into the meter to load {to_load}.</source>
+        <translation>充值成功。请将卡插入水电表，充入 {to_load}。</translation>
+    </message>
+    <message>
+        <source>Done. {amount} has been added; your card now holds {balance}.</source>
+        <translation>充值成功，已充入 {amount}，卡内余额 {balance}。</translation>
+    </message>
+    <message>
+        <source>Done. {amount} has been put on your card.</source>
+        <translation>充值成功，{amount} 已充入您的卡。</translation>
+    </message>
+    <message>
+        <source>Enter an amount more than zero.</source>
+        <translation>请输入大于零的金额。</translation>
+    </message>
+    <message>
+        <source>Insert your card into the meter to load {amount}.</source>
+        <translation>请将卡插入水电表，充入 {amount}。</translation>
+    </message>
+    <message>
+        <source>Issuing this card did not finish. Please ask staff to issue it again.</source>
+        <translation>此卡开卡未完成。请联系工作人员重新开卡。</translation>
+    </message>
+    <message>
+        <source>No payment arrived; nothing was charged. If you did pay, the credit will be put on your card at your next tap.</source>
+        <translation>未收到付款，未扣款。如您已付款，金额将在您下次刷卡时充入卡内。</translation>
+    </message>
+    <message>
+        <source>Not enough meter readings yet to say how long your credit lasts.</source>
+        <translation>表读数尚不足，暂时无法估算余额可用多久。</translation>
+    </message>
+    <message>
+        <source>Payment is not available right now. Nothing was charged. Please try again later.</source>
+        <translation>暂时无法支付，未扣款。请稍后再试。</translation>
+    </message>
+    <message>
+        <source>Put card {card} back on the reader to receive {amount}.</source>
+        <translation>请将卡 {card} 放回读卡器，以充入 {amount}。</translation>
+    </message>
+    <message>
+        <source>Refunded</source>
+        <translation>已退款</translation>
+    </message>
+    <message>
+        <source>Scan the QR code to keep your receipt.</source>
+        <translation>扫描二维码即可保存小票。</translation>
+    </message>
+    <message>
+        <source>Scan the code with your phone to pay {amount}, then put your card back on the reader.</source>
+        <translation>请用手机扫码支付 {amount}，然后将卡放回读卡器。</translation>
+    </message>
+    <message>
+        <source>Scan the code with your phone to pay {amount}. Keep your card on the reader.</source>
+        <translation>请用手机扫码支付 {amount}。请勿移开卡片。</translation>
+    </message>
+    <message>
+        <source>Something went wrong at this kiosk. Nothing is lost: if you paid, the credit will be put on your card at your next tap. Please call staff.</source>
+        <translation>本机出现故障。资金不会丢失：如您已付款，金额将在您下次刷卡时充入卡内。请联系工作人员。</translation>
+    </message>
+    <message>
+        <source>That number is too long.</source>
+        <translation>数字过长。</translation>
+    </message>
+    <message>
+        <source>The amount must be more than the service fee of {fee}.</source>
+        <translation>金额须大于服务费 {fee}。</translation>
+    </message>
+    <message>
+        <source>The card moved away while credit owed to it was being written. Please put it back on the reader; nothing is lost.</source>
+        <translation>写入应到账金额时卡片被移开。请将卡放回读卡器，资金不会丢失。</translation>
+    </message>
+    <message>
+        <source>The card moved away while it was being read. Please put it back and hold it still.</source>
+        <translation>读卡时卡片被移开。请放回卡片，并保持不动。</translation>
+    </message>
+    <message>
+        <source>The card reader is not working. Please call staff.</source>
+        <translation>读卡器故障。请联系工作人员。</translation>
+    </message>
+    <message>
+        <source>The largest top-up is {max}.</source>
+        <translation>单次最多充值 {max}。</translation>
+    </message>
+    <message>
+        <source>The last write to this card did not finish. Please tap it again.</source>
+        <translation>此卡上次写卡未完成。请重新刷卡。</translation>
+    </message>
+    <message>
+        <source>The meter refused the purchase on this card: an earlier purchase was never loaded. Please call staff.</source>
+        <translation>水电表拒绝此卡上的购买记录：之前有一笔购买未充入表内。请联系工作人员。</translation>
+    </message>
+    <message>
+        <source>The meter refused the purchase on this card: it is older than the last one the meter loaded. Please call staff.</source>
+        <translation>水电表拒绝此卡上的购买记录：该记录早于表内最近一次充入的记录。请联系工作人员。</translation>
+    </message>
+    <message>
+        <source>The meter refused this card: it belongs to another meter. Please call staff.</source>
+        <translation>水电表拒绝此卡：此卡属于其他表。请联系工作人员。</translation>
+    </message>
+    <message>
+        <source>The meter refused this card: its data failed the meter&apos;s security check. Please call staff.</source>
+        <translation>水电表拒绝此卡：卡内数据未通过表的安全校验。请联系工作人员。</translation>
+    </message>
+    <message>
+        <source>The meter&apos;s last report on this card could not be read. Insert the card into the meter again.</source>
+        <translation>无法读取水电表上次写入此卡的数据。请将卡重新插入水电表。</translation>
+    </message>
+    <message>
+        <source>The payment could not be confirmed. If you paid, the credit will be put on your card at your next tap; otherwise nothing was charged.</source>
+        <translation>无法确认付款。如您已付款，金额将在您下次刷卡时充入卡内；否则不会扣款。</translation>
+    </message>
+    <message>
+        <source>The receipt could not be printed; scan the QR code to keep it.</source>
+        <translation>小票打印失败，请扫描二维码保存小票。</translation>
+    </message>
+    <message>
+        <source>The receipt could not be printed; your receipt number is {receipt_no}.</source>
+        <translation>小票打印失败，您的小票号为 {receipt_no}。</translation>
+    </message>
+    <message>
+        <source>The smallest top-up is {min}.</source>
+        <translation>最低充值金额为 {min}。</translation>
+    </message>
+    <message>
+        <source>The top-up was cancelled. Nothing was charged.</source>
+        <translation>充值已取消，未扣款。</translation>
+    </message>
+    <message>
+        <source>This amount cannot be bought. Please choose another one.</source>
+        <translation>无法购买此金额。请选择其他金额。</translation>
+    </message>
+    <message>
+        <source>This card belongs to another building and cannot be used here.</source>
+        <translation>此卡属于其他楼宇，不能在此使用。</translation>
+    </message>
+    <message>
+        <source>This card can be topped up by {limit} a day; {left} is left for today.</source>
+        <translation>此卡每日充值上限为 {limit}，今日还可充 {left}。</translation>
+    </message>
+    <message>
+        <source>This card cannot be used at this kiosk. Please use a card issued here, or call staff.</source>
+        <translation>此卡不能在本机使用。请使用本处发行的卡，或联系工作人员。</translation>
+    </message>
+    <message>
+        <source>This card cannot hold that much. Please choose a smaller amount.</source>
+        <translation>超出此卡可存金额。请选择较小的金额。</translation>
+    </message>
+    <message>
+        <source>This card could not be read. Please try again, or call staff.</source>
+        <translation>无法读取此卡。请重试，或联系工作人员。</translation>
+    </message>
+    <message>
+        <source>This card failed its security check. Please call staff.</source>
+        <translation>此卡未通过安全校验。请联系工作人员。</translation>
+    </message>
+    <message>
+        <source>This card has been blocked (reported lost or replaced). Please call staff.</source>
+        <translation>此卡已停用（已挂失或已补卡）。请联系工作人员。</translation>
+    </message>
+    <message>
+        <source>This card has not been issued yet. Please ask staff to issue it.</source>
+        <translation>此卡尚未开卡。请联系工作人员办理开卡。</translation>
+    </message>
+    <message>
+        <source>This card holds an old copy of its data. Please call staff.</source>
+        <translation>此卡内是旧版数据。请联系工作人员。</translation>
+    </message>
+    <message>
+        <source>This card is locked. Please call staff.</source>
+        <translation>此卡已锁定。请联系工作人员。</translation>
+    </message>
+    <message>
+        <source>This is not the card being topped up. Put back card {card}.</source>
+        <translation>这不是正在充值的卡。请放回卡 {card}。</translation>
+    </message>
+    <message>
+        <source>This is not the card being topped up; put back card {card}.</source>
+        <translation>这不是正在充值的卡，请放回卡 {card}。</translation>
+    </message>
+    <message>
+        <source>Top up from {min} to {max} (what is left of today&apos;s limit).</source>
+        <translation>充值金额：{min} 至 {max}（今日剩余额度）。</translation>
+    </message>
+    <message>
+        <source>Top up from {min} to {max}.</source>
+        <translation>充值金额：{min} 至 {max}。</translation>
+    </message>
+    <message>
+        <source>Type the amount with digits and at most one decimal point.</source>
+        <translation>请用数字输入金额，最多一个小数点。</translation>
+    </message>
+    <message>
+        <source>Waiting for your next tap</source>
+        <translation>待下次刷卡到账</translation>
+    </message>
+    <message>
+        <source>Writing {amount} to your card. Keep the card on the reader.</source>
+        <translation>正在将 {amount} 写入您的卡。请勿移开卡片。</translation>
+    </message>
+    <message>
+        <source>Your card did not come back. The {amount} you paid is kept and will be written to your card at your next tap.</source>
+        <translation>您的卡未放回。您支付的 {amount} 已保留，将在您下次刷卡时写入卡内。</translation>
+    </message>
+    <message>
+        <source>Your meter has recorded no use lately.</source>
+        <translation>您的水电表近期没有用量。</translation>
+    </message>
+    <message>
+        <source>Your payment of {amount} is kept, but it could not be written to this card. Please call staff.</source>
+        <translation>您支付的 {amount} 已保留，但无法写入此卡。请联系工作人员。</translation>
+    </message>
+    <message>
+        <source>Your receipt number is {receipt_no}.</source>
+        <translation>您的小票号为 {receipt_no}。</translation>
+    </message>
+    <message>
+        <source>{amount} buys {units}.</source>
+        <translation>{amount} 可购买 {units}。</translation>
+    </message>
+    <message>
+        <source>{amount} paid earlier has been put on your card.</source>
+        <translation>此前支付的 {amount} 已充入您的卡。</translation>
+    </message>
+    <message>
+        <source>{credit} goes onto your card.</source>
+        <translation>{credit} 将充入您的卡。</translation>
+    </message>
+</context>
+</TS>
