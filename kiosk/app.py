@@ -3,6 +3,7 @@ and (later) the touchscreen. Dependencies are passed in here and nowhere looked 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from kiosk.topup.service import TopUpService
 
 if TYPE_CHECKING:
     from kiosk.metering import ControlLoop
+    from kiosk.sync import Syncer
     from meters.modbus.driver import ModbusBuses
     from meters.notify import Notifier
     from meters.policy import Policy
@@ -49,18 +51,39 @@ class Kiosk:
         self.db.dispose()
 
 
-def build(config: Config) -> Kiosk:
-    db = Database(config.db_url)
+def open_database(config: Config) -> Database:
+    """The kiosk's database, migrated, with its site row; every change the backend must hear
+    about is written to the outbox under ``[kiosk] id`` (kiosk.outbox)."""
+    db = Database(config.db_url, kiosk_id=config.kiosk_id)
     db.migrate()
     with db.session() as s:
         if s.get(Site, config.site_id) is None:
             s.add(Site(id=config.site_id, name=f"Site {config.site_id}", currency=config.currency))
+    return db
+
+
+def build(config: Config) -> Kiosk:
+    db = open_database(config)
     cards = CardService(
         config.keys, config.site_id, DbCounterStore(db), key_version=config.current_key_version
     )
     provider, simulator = _provider(config)
     topup = TopUpService(db, cards, provider, config.kiosk_id)
     return Kiosk(config, db, cards, provider, topup, simulator)
+
+
+def build_syncer(config: Config, db: Database) -> Syncer | None:
+    """Sync with the backend per ``[sync]``; None when no backend is configured. Run it with
+    ``Syncer.run_once()`` or on a thread: ``SyncWorker(syncer, config.sync.interval_s).start()``."""
+    if not config.sync.enabled:
+        return None
+    from kiosk.sync import Syncer
+    from kiosk.sync_client import SyncClient
+
+    client = SyncClient(
+        config.sync.url, config.kiosk_id, config.sync.secret, timeout=config.sync.timeout_s
+    )
+    return Syncer(db, client, config.kiosk_id, config.site_id, batch=config.sync.batch)
 
 
 def _provider(config: Config) -> tuple[PaymentProvider, object | None]:
@@ -143,7 +166,7 @@ def build_control_loop(kiosk: Kiosk, buses: ModbusBuses | None = None) -> Contro
     Pass ``buses`` to close the Modbus connections afterwards (``buses.close()``)."""
     from sqlalchemy import select
 
-    from kiosk.db.models import Meter, MeterKind
+    from kiosk.db.models import Holiday, Meter, MeterKind
     from kiosk.metering import ControlLoop
     from meters.errors import MeterError
     from meters.modbus.driver import ModbusBuses
@@ -172,6 +195,12 @@ def build_control_loop(kiosk: Kiosk, buses: ModbusBuses | None = None) -> Contro
         except MeterError as exc:
             raise ConfigError(f"{config.source}: meter {meter_id}: {exc.message}") from exc
     policy = control_policy(config)
+    with kiosk.db.session() as s:
+        # public holidays pulled from the backend count as well as the configured ones (read at
+        # start: a holiday synced later applies from the next start of the loop)
+        synced = set(s.scalars(select(Holiday.day).where(Holiday.site_id == config.site_id)))
+    if synced:
+        policy = dataclasses.replace(policy, holidays=policy.holidays | synced)
     return ControlLoop(
         kiosk.db,
         drivers,

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from cardlib.errors import CardError
 from cardlib.purse.header import Role, Utility
 from cardlib.service import CardService, Issue
-from kiosk import cli_admin, cli_control, cli_topup
+from kiosk import cli_admin, cli_control, cli_staff, cli_sync, cli_topup
 from kiosk import config as config_mod
 from kiosk.cli_describe import describe
 from kiosk.cli_session import CommandSession
@@ -90,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     cli_topup.add_parsers(sub)
     cli_admin.add_parsers(sub)
     cli_control.add_parsers(sub)
+    cli_sync.add_parsers(sub)
+    cli_staff.add_parsers(sub)
 
     demo = sub.add_parser("demo", help="the card walk-through on emulated cards")
     demo.add_argument("--out", default="demo-out", help="where keys, cards and output go")

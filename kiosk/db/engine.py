@@ -43,12 +43,21 @@ def make_engine(url: str) -> Engine:
 
 
 class Database:
-    """The engine, a session factory, and migrations for one database URL."""
+    """The engine, a session factory, and migrations for one database URL.
 
-    def __init__(self, url: str) -> None:
+    With a ``kiosk_id`` every transaction also writes the outbox rows of the changes it makes
+    (:mod:`kiosk.outbox`), numbered per kiosk; without one (tools, tests of other parts) nothing
+    is written to the outbox."""
+
+    def __init__(self, url: str, kiosk_id: str | None = None) -> None:
         self.url = url
+        self.kiosk_id = kiosk_id
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if kiosk_id is not None:
+            from kiosk.outbox import OutboxWriter  # imported here: it needs the models loaded
+
+            OutboxWriter(kiosk_id).attach(self.sessions)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

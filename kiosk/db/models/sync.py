@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kiosk.db.base import Base, UTCDateTime, utcnow
@@ -36,8 +36,9 @@ class SyncState(Base):
     kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     #: the backend's change number of the newest reference change applied here
     cursor: Mapped[int] = mapped_column(Integer, default=0)
-    #: seconds to add to the kiosk's clock to get the backend's (from its Date header)
-    clock_offset: Mapped[float] = mapped_column(Float, default=0.0)
+    #: whole seconds to add to the kiosk's clock to get the backend's (from its Date header);
+    #: whole, as request timestamps are
+    clock_offset: Mapped[int] = mapped_column(Integer, default=0)
     last_push_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_pull_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: the last failure, for the technician's status screen; empty after a good run

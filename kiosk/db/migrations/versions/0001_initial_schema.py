@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 01:46:50.289419
+Create Date: 2026-11-25 02:18:06.870922
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ def upgrade() -> None:
         "sync_state",
         sa.Column("kiosk_id", sa.String(length=64), nullable=False),
         sa.Column("cursor", sa.Integer(), nullable=False),
-        sa.Column("clock_offset", sa.Float(), nullable=False),
+        sa.Column("clock_offset", sa.Integer(), nullable=False),
         sa.Column("last_push_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_pull_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.String(length=255), nullable=False),

@@ -1,0 +1,44 @@
+"""Every backend table, imported here so Alembic and the application see one metadata."""
+
+from backend.db.models.ingest import (
+    AuditRecord,
+    CardWriteRecord,
+    LedgerRecord,
+    MeterStateRecord,
+    NoticeRecord,
+    OrderRecord,
+    RelayRecord,
+    SyncMessage,
+)
+from backend.db.models.kiosks import KioskRow, RequestNonce
+from backend.db.models.reference import (
+    CardRow,
+    Counter,
+    HolidayRow,
+    MeterRow,
+    SiteRow,
+    StaffRow,
+    TariffRow,
+    TenantRow,
+)
+
+__all__ = [
+    "AuditRecord",
+    "CardRow",
+    "CardWriteRecord",
+    "Counter",
+    "HolidayRow",
+    "KioskRow",
+    "LedgerRecord",
+    "MeterRow",
+    "MeterStateRecord",
+    "NoticeRecord",
+    "OrderRecord",
+    "RelayRecord",
+    "RequestNonce",
+    "SiteRow",
+    "StaffRow",
+    "SyncMessage",
+    "TariffRow",
+    "TenantRow",
+]

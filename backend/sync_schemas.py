@@ -1,0 +1,205 @@
+"""The sync API's request and reply bodies (docs/sync-api.md), and the payload each kind of message
+must carry. Payloads may carry more fields than listed (a newer kiosk): only these are checked and
+projected; the whole payload is stored as received."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from backend.fields import (
+    Count,
+    Currency,
+    IdempotencyKey,
+    Int64,
+    JsonObject,
+    KioskId,
+    LocalId,
+    Seq,
+    Str32,
+    Str36,
+    Str64,
+    Str128,
+    Str200,
+    Str255,
+)
+from kiosk.db.models.cards import WriteStatus
+from kiosk.db.models.ledger import AccountKind, EntryKind
+from kiosk.sync_protocol import MAX_BATCH, MAX_PAGE, MessageKind
+from kiosk.topup.states import OrderState
+
+# -- push ------------------------------------------------------------------------------------------
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kiosk_id: KioskId
+    seq: Seq
+    idempotency_key: IdempotencyKey
+    kind: MessageKind
+    payload: JsonObject
+
+
+class PushRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    messages: list[Message] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class MessageResult(BaseModel):
+    seq: int
+    #: stored (and applied), duplicate (already held: counted once), held (stored beyond a gap)
+    status: Literal["stored", "duplicate", "held"]
+
+
+class PushReply(BaseModel):
+    kiosk_id: str
+    #: every message up to this seq is stored and applied: mark them sent
+    acked_seq: int
+    #: the highest seq stored, held ones included
+    max_seq: int
+    #: the seq the backend waits for when messages are held beyond a gap, else null
+    missing_from: int | None
+    results: list[MessageResult]
+
+
+# -- state -----------------------------------------------------------------------------------------
+
+
+class StateReply(BaseModel):
+    kiosk_id: str
+    site_id: int
+    acked_seq: int
+    max_seq: int
+    #: seqs stored beyond a gap, waiting for the missing ones
+    held: list[int]
+    #: the change number of the newest reference data (a pull from it returns nothing new)
+    reference_cursor: int
+    server_time: int
+
+
+# -- pull ------------------------------------------------------------------------------------------
+
+
+class RefChange(BaseModel):
+    #: tenant, staff, meter, card, tariff, holiday
+    type: str
+    #: the id (a card: its UID in hex)
+    id: int | str
+    rev: int
+    #: a tombstone: the row was deleted on the backend
+    deleted: bool
+    data: dict[str, Any]
+
+
+class PullReply(BaseModel):
+    #: pass it back as ?cursor= next time; save it with the changes applied
+    cursor: int
+    #: more changes wait: pull again at once with the new cursor
+    more: bool
+    changes: list[RefChange]
+
+
+PULL_LIMIT = Annotated[int, Field(ge=1, le=MAX_PAGE)]
+
+
+# -- the payloads of each kind ---------------------------------------------------------------------
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    #: the row's id on the kiosk (every payload but an order item has one)
+    id: LocalId
+
+
+class OrderItemPayload(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    kind: Str32
+    amount: Int64
+    description: Str200 = ""
+
+
+class OrderPayload(_Payload):
+    out_trade_no: Str64
+    card_uid: Str64
+    tenant_id: Int64 | None = None
+    state: OrderState
+    amount: Int64
+    currency: Currency
+    method: Str32
+    paid_amount: Int64 | None = None
+    paid_at: AwareDatetime | None = None
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    items: list[OrderItemPayload] = []
+
+
+class AccountPayload(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    kind: AccountKind
+    tenant_id: Int64 | None = None
+    currency: Currency
+    name: Str64 = ""
+
+
+class LedgerEntryPayload(_Payload):
+    txn: Str36
+    amount: Int64
+    kind: EntryKind
+    order_id: Int64 | None = None
+    memo: Str255 = ""
+    created_at: AwareDatetime
+    account: AccountPayload
+
+
+class CardWritePayload(_Payload):
+    order_id: Int64 | None = None
+    uid: Str64
+    amount: Int64
+    new_counter: Count
+    status: WriteStatus
+    created_at: AwareDatetime
+    settled_at: AwareDatetime | None = None
+
+
+class AuditEntryPayload(_Payload):
+    at: AwareDatetime
+    actor: Str64
+    action: Str64
+    subject: Str128 = ""
+    detail: JsonObject = {}
+
+
+class MeterStatePayload(_Payload):
+    card_uid: Str64
+    meter_id: Count
+    meter_counter: Count
+    at: AwareDatetime
+    reading: Count
+    credit: Int64
+    loaded_seq: Count
+    recorded_at: AwareDatetime | None = None
+
+
+class RelayCommandPayload(_Payload):
+    meter_id: Count
+    closed: bool
+    reason: Str255
+    at: AwareDatetime
+    confirmed: bool = False
+    error: Str255 = ""
+
+
+PAYLOADS: dict[MessageKind, type[_Payload]] = {
+    MessageKind.ORDER: OrderPayload,
+    MessageKind.LEDGER_ENTRY: LedgerEntryPayload,
+    MessageKind.CARD_WRITE: CardWritePayload,
+    MessageKind.AUDIT_ENTRY: AuditEntryPayload,
+    MessageKind.METER_STATE: MeterStatePayload,
+    MessageKind.RELAY_COMMAND: RelayCommandPayload,
+}
