@@ -55,7 +55,7 @@ bench: setup
 	$(PY) -m bench
 
 lint: setup
-	$(VENV)/bin/ruff check cardlib kiosk tests bench
+	$(VENV)/bin/ruff check cardlib kiosk meters ui backend tests bench
 	$(VENV)/bin/mypy
 
 clean:

@@ -30,7 +30,6 @@ from kiosk.admin.roles import StaffRole
 from kiosk.card_counters import DbCounterStore
 from kiosk.db import Database
 from kiosk.db.base import utcnow
-from kiosk.db.models import Site
 
 EXIT_ERROR = 2
 ACTOR = "cli"
@@ -66,13 +65,11 @@ def _database(args: argparse.Namespace) -> tuple[Database, int]:
 
 
 def _open(args: argparse.Namespace) -> tuple[Database, config_mod.Config]:
+    from kiosk.app import open_database
+
     config = config_mod.load(args.config)
-    db = Database(config.db_url)
-    db.migrate()
-    with db.session() as s:
-        if s.get(Site, config.site_id) is None:
-            s.add(Site(id=config.site_id, name=f"Site {config.site_id}", currency=config.currency))
-    return db, config
+    # the kiosk's own database with its outbox: staff changes reach the backend like any other
+    return open_database(config), config
 
 
 def _refused(exc: AdminError) -> int:

@@ -180,7 +180,7 @@ def build_demo_site(
     reader = EmulatedReader(None, name="Demo reader (emulated)")
     site = DemoSite(folder, config_path, kiosk, reader)
     start = now()
-    plan = [
+    plan: list[tuple[str, str, str, Issue, int | None, int]] = [
         (
             "elec_1203",
             "Lumen Studio 12-03 (meter card)",

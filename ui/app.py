@@ -138,6 +138,14 @@ def main(argv: list[str] | None = None) -> int:
         kiosk = build(config_mod.load(args.config))
         reader = kiosk.reader()
     ui = build_ui(app, kiosk, reader, orientation=args.orientation, language=args.language)
+    sync_worker = None
+    if not args.demo:
+        from kiosk.app import build_syncer
+        from kiosk.sync import SyncWorker
+
+        syncer = build_syncer(kiosk.config, kiosk.db)
+        if syncer is not None:  # [sync] url set: the outbox goes to the backend in the background
+            sync_worker = SyncWorker(syncer, kiosk.config.sync.interval_s).start()
     window = ui.window
     if args.fullscreen:
         window.showFullScreen()  # type: ignore[attr-defined]
@@ -152,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         return app.exec()
     finally:
         ui.stop()
+        if sync_worker is not None:
+            sync_worker.stop()
         if args.demo:
             site.close()
         else:

@@ -145,38 +145,79 @@ def _database_size(db: Database) -> int:
 
 @dataclass(frozen=True)
 class SyncStatus:
-    #: False until the sync backend is set up (DESIGN.md §8): nothing is sent yet
+    #: False until the sync backend is set up ([sync] url): nothing is sent yet
     configured: bool
     unsent: int
     oldest_unsent: dt.datetime | None
     detail: str
+    #: configured, the last run had no error and nothing has waited longer than SYNC_STALE
+    healthy: bool = False
 
 
-def sync_status(db: Database, timezone: str = "UTC") -> SyncStatus:
+#: a backlog older than this means the kiosk has not reached the backend for too long
+SYNC_STALE = dt.timedelta(hours=1)
+
+
+def sync_status(
+    db: Database,
+    timezone: str = "UTC",
+    backend_url: str | None = None,
+    now: dt.datetime | None = None,
+) -> SyncStatus:
+    """The outbox backlog and, with a backend configured (``backend_url``), what the last sync
+    runs did: a technician's first look when the dashboard misses a kiosk's top-ups."""
+    from kiosk.db.models import SyncState
+
     with db.session() as s:
         unsent, oldest = s.execute(
             select(func.count(OutboxMessage.id), func.min(OutboxMessage.created_at)).where(
                 OutboxMessage.sent_at.is_(None)
             )
         ).one()
+        state = s.scalar(select(SyncState).limit(1))
+        last_push = state.last_push_at if state else None
+        last_error = state.last_error if state else ""
+    zone = ZoneInfo(timezone)
     if unsent:
         oldest_aware = oldest if oldest.tzinfo else oldest.replace(tzinfo=dt.UTC)
-        local = oldest_aware.astimezone(ZoneInfo(timezone))
+        local = oldest_aware.astimezone(zone)
         plural = "s" if unsent != 1 else ""
         waiting = f"{unsent} message{plural} wait, the oldest from {local:%Y-%m-%d %H:%M}"
     else:
         oldest_aware, waiting = None, "nothing waits"
+    if backend_url is None:
+        return SyncStatus(
+            configured=False,
+            unsent=int(unsent),
+            oldest_unsent=oldest_aware,
+            detail=f"No sync backend is configured yet: {waiting}.",
+        )
+    parts = [f"Backend {backend_url}: {waiting}"]
+    if last_push is not None:
+        pushed = last_push if last_push.tzinfo else last_push.replace(tzinfo=dt.UTC)
+        parts.append(f"last sent {pushed.astimezone(zone):%Y-%m-%d %H:%M}")
+    else:
+        parts.append("nothing sent yet")
+    if last_error:
+        parts.append(f"last error: {last_error}")
+    now = now or dt.datetime.now(dt.UTC)
+    stale = oldest_aware is not None and now - oldest_aware > SYNC_STALE
     return SyncStatus(
-        configured=False,
+        configured=True,
         unsent=int(unsent),
         oldest_unsent=oldest_aware,
-        detail=f"No sync backend is configured yet: {waiting}.",
+        detail="; ".join(parts) + ".",
+        healthy=not last_error and not stale,
     )
 
 
-def check_sync(db: Database, timezone: str = "UTC") -> HardwareCheck:
-    status = sync_status(db, timezone)
-    return _absent("sync", status.detail)
+def check_sync(
+    db: Database, timezone: str = "UTC", backend_url: str | None = None
+) -> HardwareCheck:
+    status = sync_status(db, timezone, backend_url)
+    if not status.configured:
+        return _absent("sync", status.detail)
+    return _ok("sync", status.detail) if status.healthy else _problem("sync", status.detail)
 
 
 def run_checks(
@@ -189,10 +230,11 @@ def run_checks(
     actor: str,
     now: dt.datetime,
     timezone: str = "UTC",
+    backend_url: str | None = None,
 ) -> list[HardwareCheck]:
     checks = [check_reader(reader), check_printer(printer), check_provider(provider)]
     checks += check_meters(meters)
-    checks += [check_database(db, actor, now), check_sync(db, timezone)]
+    checks += [check_database(db, actor, now), check_sync(db, timezone, backend_url)]
     for c in checks:
         if c.status is CheckStatus.PROBLEM:
             log.warning("hardware check: %s: %s", c.component, c.detail)

@@ -163,6 +163,11 @@ class AdminService:
         self.replacer = Replacer(kiosk.topup, self.currency, clock)
 
     @property
+    def _backend_url(self) -> str | None:
+        sync = self.kiosk.config.sync
+        return sync.url if sync.enabled else None
+
+    @property
     def reports(self) -> DayReports:
         # the top-up service's provider, read at each use: it is the one orders are paid through
         return DayReports(
@@ -411,7 +416,7 @@ class AdminService:
 
     def sync_status(self, session: StaffSession) -> SyncStatus:
         self._require(session, Action.SYNC_STATUS)
-        return hardware.sync_status(self.db, self.timezone)
+        return hardware.sync_status(self.db, self.timezone, self._backend_url, self.clock())
 
     def hardware_check(self, session: StaffSession) -> list[HardwareCheck]:
         """Reader, printer, payment provider, networked meters, database, sync (audited by its
@@ -426,6 +431,7 @@ class AdminService:
             actor=audit.staff_actor(session.staff_id),
             now=self.clock(),
             timezone=self.timezone,
+            backend_url=self._backend_url,
         )
 
     def audit_log(

@@ -148,3 +148,27 @@ def test_a_card_on_the_reader_is_not_touched_by_the_check(tmp_path):
         before = card.dump()
         rig.admin.hardware_check(session)
         assert card.dump() == before
+
+
+def test_with_a_backend_configured_the_sync_check_tells_its_state(tmp_path):
+    import dataclasses
+
+    from kiosk.config import SyncConfig
+    from kiosk.db.models import SyncState
+
+    with admin_rig(tmp_path) as rig:
+        session = rig.login(OPERATOR)
+        config = rig.admin.kiosk.config
+        rig.admin.kiosk.config = dataclasses.replace(
+            config, sync=SyncConfig(url="http://127.0.0.1:9/", secret="s" * 32)
+        )
+        sync = by_component(rig.admin.hardware_check(session))["sync"]
+        assert sync.status is CheckStatus.OK
+        assert sync.detail.startswith("Backend http://127.0.0.1:9/: nothing waits")
+        assert "nothing sent yet" in sync.detail
+        with rig.admin.db.session() as s:
+            s.add(SyncState(kiosk_id="K1", last_error="connection refused"))
+        sync = by_component(rig.admin.hardware_check(session))["sync"]
+        assert sync.status is CheckStatus.PROBLEM
+        assert "last error: connection refused" in sync.detail
+        assert rig.admin.sync_status(session).configured
