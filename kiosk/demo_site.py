@@ -150,16 +150,16 @@ def build_demo_site(
         s.add(Tenant(id=1507, site_id=SITE_ID, name="Harbor Legal", unit="15-07"))
         s.add(Tenant(id=2201, site_id=SITE_ID, name="Coworking member", unit="Hot desk"))
         s.add(Staff(id=STAFF_ID, site_id=SITE_ID, name="Demo Manager", role="manager"))
-        for meter_id, tenant in ((42, 1203), (43, 1507)):
+        for meter_no, tenant in ((42, 1203), (43, 1507)):
             s.add(
                 Meter(
-                    id=meter_id,
+                    id=meter_no,
                     site_id=SITE_ID,
                     tenant_id=tenant,
                     kind=MeterKind.CARD,
                     utility="electricity",
                     tariff_code="ELEC",
-                    label=f"Card meter {meter_id}",
+                    label=f"Card meter {meter_no}",
                 )
             )
         publish(
