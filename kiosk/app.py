@@ -168,11 +168,12 @@ def build_control_loop(kiosk: Kiosk, buses: ModbusBuses | None = None) -> Contro
 
     from kiosk.db.models import Holiday, Meter, MeterKind
     from kiosk.metering import ControlLoop
+    from meters.buses import MeterBuses
     from meters.errors import MeterError
-    from meters.modbus.driver import ModbusBuses
 
     config = kiosk.config
-    buses = buses if buses is not None else ModbusBuses()
+    # MeterBuses: Modbus and DL/T 645 meters alike, by their address
+    buses = buses if buses is not None else MeterBuses()
     wanted: dict[int, tuple[str, str]] = {
         m.id: (m.address, m.profile) for m in config.control.meters
     }

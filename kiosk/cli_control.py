@@ -41,14 +41,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from meters.modbus.driver import ModbusBuses
+    from meters.buses import MeterBuses
 
     config = config_mod.load(args.config)
     interval = args.interval if args.interval is not None else config.control.poll_interval_s
     if interval <= 0:
         raise config_mod.ConfigError("--interval must be more than 0 seconds.")
     kiosk = app.build(config)
-    buses = ModbusBuses()
+    buses = MeterBuses()
     stop = threading.Event()
     try:
         loop = app.build_control_loop(kiosk, buses)

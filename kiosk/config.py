@@ -61,8 +61,19 @@ class ControlMeterConfig:
     """One networked meter the control loop drives: its id in the database, where it answers."""
 
     id: int
-    address: str  # tcp://host:port/<device id> or rtu:///dev/ttyUSB0/<device id>
-    profile: str  # a register profile name (meters/profiles) or a .toml path
+    #: Modbus: tcp://host:port/<device id> or rtu:///dev/ttyUSB0/<device id>; DL/T 645:
+    #: dlt645:///dev/ttyUSB0/<meter address> or dlt645+tcp://host:port/<meter address>
+    address: str
+    #: a Modbus register profile name (meters/profiles) or a .toml path; "dlt645" for DL/T 645
+    profile: str
+
+    @property
+    def dlt645(self) -> bool:
+        return urlsplit(self.address).scheme in DLT645_SCHEMES
+
+
+#: address schemes of DL/T 645-2007 meters (meters/dlt645); the rest are Modbus
+DLT645_SCHEMES = ("dlt645", "dlt645+tcp")
 
 
 @dataclass
@@ -452,19 +463,31 @@ def _control(data: Any, currency: int, source: str) -> ControlConfig:
         where = f"[[control.meters]] #{i + 1}"
         m = _table(m, where, source)
         _only(m, {"id", "address", "profile"}, where, source)
-        for key in ("id", "address", "profile"):
+        address = _str(m.get("address", ""), f"{where} address", source)
+        dlt = urlsplit(address).scheme in DLT645_SCHEMES
+        for key in ("id", "address") if dlt else ("id", "address", "profile"):
             if key not in m:
                 raise ConfigError(f"{source}: {where} {key} is missing.")
         meter_id = _int(m["id"], f"{where} id", source, 1)
         if meter_id in seen:
             raise ConfigError(f"{source}: {where} id {meter_id} is listed twice.")
         seen.add(meter_id)
-        address = _str(m["address"], f"{where} address", source)
         parts = urlsplit(address)
+        if dlt:
+            from meters.dlt645.driver import Dlt645Buses
+            from meters.errors import MeterError
+
+            try:  # parses the address only: nothing is opened until the loop runs
+                Dlt645Buses.parse(address)
+            except MeterError as exc:
+                raise ConfigError(f"{source}: {where} address: {exc.message}") from None
+            meters.append(ControlMeterConfig(meter_id, address, "dlt645"))
+            continue
         if parts.scheme not in ("tcp", "rtu") or not parts.path.rpartition("/")[2].isdigit():
             raise ConfigError(
                 f"{source}: {where} address must be tcp://host:port/<device id> (or "
-                f"rtu:///dev/ttyUSB0/<device id>), not {address!r}."
+                f"rtu:///dev/ttyUSB0/<device id>, dlt645:///dev/ttyUSB0/<meter address>), "
+                f"not {address!r}."
             )
         profile = _str(m["profile"], f"{where} profile", source)
         from meters.errors import ProfileError

@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable
 from fractions import Fraction
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from meters.base import NetworkedMeter, Reading, RelayState
 from meters.dlt645 import commands
@@ -201,10 +201,10 @@ class Dlt645Buses:
         self._bus_kw = bus_kw
         self._lock = threading.Lock()
 
-    def meter(self, address: str) -> Dlt645Meter:
-        """``dlt645://<serial port>/<meter address>?baud=2400&parity=E&stopbits=1`` (the
-        defaults: 2400 8E1) or ``dlt645+tcp://host:port/<meter address>``; the meter address is
-        the 12-digit number on its nameplate (leading zeros may be left out)."""
+    @staticmethod
+    def parse(address: str) -> tuple[SplitResult, str, Address, SerialLine | None]:
+        """Check a meter address without opening anything: (its parts, the port or host part,
+        the meter's address, the serial line settings or None for TCP). See :meth:`meter`."""
         parts = urlsplit(address)
         head, _, meter = parts.path.rpartition("/")
         usage = (
@@ -226,6 +226,13 @@ class Dlt645Buses:
         except DltError as exc:
             raise MeterError(f"{address}: {exc.message}") from None
         line = SerialLine.from_query(head, parts.query, DEFAULT_LINE) if serial_line else None
+        return parts, head, meter_address, line
+
+    def meter(self, address: str) -> Dlt645Meter:
+        """``dlt645://<serial port>/<meter address>?baud=2400&parity=E&stopbits=1`` (the
+        defaults: 2400 8E1) or ``dlt645+tcp://host:port/<meter address>``; the meter address is
+        the 12-digit number on its nameplate (leading zeros may be left out)."""
+        parts, head, meter_address, line = self.parse(address)
         key = f"{parts.scheme}://{parts.netloc}{head}"
         with self._lock:
             bus = self._buses.get(key)
