@@ -232,8 +232,8 @@
         <translation>日结（Z 报表）</translation>
     </message>
     <message>
-        <source>Close today&apos;s business day? It cannot be reopened.</source>
-        <translation>确定结束今天的营业日？日结后无法撤销。</translation>
+        <source>Close the figures since the last Z report, up to now? They cannot be reopened.</source>
+        <translation>结算上次 Z 报表以来至现在的数据？结算后无法撤销。</translation>
     </message>
     <message>
         <source>Day end</source>
@@ -244,24 +244,28 @@
         <translation>取消</translation>
     </message>
     <message>
-        <source>The X report changes nothing. The Z report closes the business day for good.</source>
-        <translation>X 报表只查看、不做任何更改。Z 报表会结束当前营业日，且无法撤销。</translation>
+        <source>The X report shows the figures since the last Z report and changes nothing. The Z report closes them for good: the next Z starts where it ends.</source>
+        <translation>X 报表显示上次 Z 报表以来的数据，不做任何更改。Z 报表结算这些数据，且无法撤销：下一张 Z 报表从它结束的时刻开始。</translation>
     </message>
     <message>
         <source>X report</source>
         <translation>X 报表</translation>
     </message>
     <message>
-        <source>X report for {day}: nothing recorded.</source>
-        <translation>{day} 的 X 报表：仅供查看，未做记录。</translation>
+        <source>X report since {start}: nothing recorded.</source>
+        <translation>自 {start} 以来的 X 报表：仅供查看，未做记录。</translation>
     </message>
     <message>
         <source>Yes, close the day</source>
         <translation>确认日结</translation>
     </message>
     <message>
-        <source>Z {number} recorded: {day} is closed.</source>
-        <translation>Z 报表 {number} 已记录：{day} 已日结。</translation>
+        <source>Z {number} recorded: no top-ups or refunds since {start}.</source>
+        <translation>Z 报表 {number} 已记录：自 {start} 以来没有充值或退款。</translation>
+    </message>
+    <message>
+        <source>Z {number} recorded: {start} to {end} is closed.</source>
+        <translation>Z 报表 {number} 已记录：{start} 至 {end} 已结算。</translation>
     </message>
 </context>
 <context>

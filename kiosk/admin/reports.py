@@ -1,19 +1,30 @@
-"""The day-end (Z) report and the X report: a business day's takings per payment method, checked
-against the payment provider's statement.
+"""The day-end (Z) report and the X report: a kiosk's takings per payment method since its last
+Z report, checked against the payment provider's statement.
 
-- The business day is the site's local calendar day (Site.timezone), midnight to midnight.
+- A Z report closes a *period*, not a calendar day: from the end of this kiosk's previous Z (the
+  first Z: from the start of the business day of the first order or card replacement it ever
+  recorded, or of today when there is none) up to the moment it is taken, [start, end). The
+  periods of a kiosk follow each other without gap or overlap, so every sale is in exactly one Z,
+  whenever the Zs are taken: a Z at 18:00 and another at 23:00 the same day are fine, and a top-up
+  sold at 19:00 is in the second. Z numbers run 1, 2, 3 ... per kiosk.
+- A Z with nothing since the previous one is taken all the same (a till does that) and says so:
+  "No top-ups or refunds since Z n." It is a record that the drawer was checked and empty.
+- The X report is the period the next Z would close -- since the last Z, until now -- and is not
+  recorded.
+- The business day printed on a report is the site's local date (Site.timezone) of its end.
 - Takings come from the ledger, not from order states: money in is each order's PAYMENT, CASH or
   STAFF_CREDIT entry into UNDELIVERED, money out its REFUND entry, both by when they were posted.
-  A refund posted today of a top-up paid yesterday is today's refund. Per method (the provider's
-  name, "cash", staff credit): count and sum of top-ups, of refunds, and the net.
-- Reconciliation (kiosk.reconcile) runs against the provider for the UTC days the local day spans
-  (the providers' statements are per UTC day) and keeps the differences of orders created in the
-  local day -- plus payments the kiosk does not know at all, which cannot be placed in a local day
-  and are shown on the report of each day they could belong to. When the provider cannot be
-  reached, the report says so: the day can still be closed (the kiosk works offline), and the
-  reconciliation is run again later from the command line (`prepay-kiosk reconcile`).
-- Closing the day (Z) records it (DayClose) with the next Z number of this kiosk and the report as
-  printed, and audits it; a day is closed once. An X report is the same figures, not recorded.
+  A refund posted in this period of a top-up paid in an earlier one is this period's refund. Per
+  method (the provider's name, "cash", staff credit): count and sum of top-ups, of refunds, and
+  the net.
+- Reconciliation (kiosk.reconcile) runs against the provider's statements of the UTC days the
+  period touches (the statements are per UTC day; the report names the days it compared, at most
+  the last MAX_STATEMENT_DAYS of a long period) and keeps the differences of orders created in
+  the period -- plus payments the kiosk does not know at all, which cannot be placed in a period
+  and are shown on each report whose statement days list them. When the provider cannot be
+  reached, the report says so: the Z is taken all the same (the kiosk works offline), and the
+  reconciliation is run again later from the command line (`prepay-kiosk reconcile --day`).
+- A Z is recorded (DayClose) with its period, its Z number and the report as printed, and audited.
 """
 
 from __future__ import annotations
@@ -25,9 +36,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from kiosk.admin import audit
-from kiosk.admin.errors import InvalidInputError, NotFoundError, RefusedError
+from kiosk.admin.errors import NotFoundError, RefusedError
 from kiosk.db import Database
 from kiosk.db.base import utcnow
 from kiosk.db.models import (
@@ -46,6 +58,8 @@ from kiosk.receipts.text import RULE, WIDTH_58MM, center, columns, wrap
 from kiosk.reconcile import PAID_STATES, reconcile
 from kiosk.topup.states import OrderState
 
+#: the most provider statement days one report compares (a long first period: the latest ones)
+MAX_STATEMENT_DAYS = 31
 METHOD_LABELS = {"cash": "cash", "staff": "staff credit"}
 MONEY_IN = (EntryKind.PAYMENT, EntryKind.CASH, EntryKind.STAFF_CREDIT)
 OWED = (OrderState.PAID, OrderState.WRITE_PENDING, OrderState.CREDIT_PENDING)
@@ -93,6 +107,10 @@ class ReconciliationSummary:
     problem: str
     matched: int
     differences: tuple[Difference, ...]
+    #: the provider statement days (UTC) compared, or that were to be when it is not available
+    days: tuple[dt.date, ...] = ()
+    #: earlier statement days of the period left out (more than MAX_STATEMENT_DAYS)
+    skipped_days: int = 0
 
     @property
     def clean(self) -> bool:
@@ -104,10 +122,13 @@ class DayReport:
     kind: str  # "X" or "Z"
     kiosk_id: str
     site_name: str
+    #: the site's local date of ``end``
     business_day: dt.date
     timezone: str
-    start: dt.datetime  # UTC, inclusive
-    end: dt.datetime  # UTC, exclusive
+    #: the period, UTC: [start, end). start is the previous Z's end (the first Z: the start of
+    #: the kiosk's first business day); end is when the report was taken
+    start: dt.datetime
+    end: dt.datetime
     generated_at: dt.datetime
     currency: int
     methods: tuple[MethodTotals, ...]
@@ -116,8 +137,15 @@ class DayReport:
     owed_amount: int
     cards_replaced: int
     reconciliation: ReconciliationSummary
+    #: the Z number of the Z the period follows (None: this is, or would be, the first Z)
+    previous_z: int | None = None
     z_number: int | None = None
     closed_by: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        """No top-ups and no refunds in the period."""
+        return not self.methods
 
     @property
     def topup_amount(self) -> int:
@@ -142,8 +170,12 @@ class DayReport:
 
 @dataclass(frozen=True)
 class ClosedDay:
+    """A Z report as recorded: the period it closed (UTC, [period_start, period_end))."""
+
     z_number: int
     business_day: dt.date
+    period_start: dt.datetime
+    period_end: dt.datetime
     closed_at: dt.datetime
     closed_by: int | None
     text: str
@@ -177,38 +209,46 @@ class DayReports:
         """The site's local date at ``at`` (default: now)."""
         return (at or self.clock()).astimezone(ZoneInfo(self._site()[1])).date()
 
-    def report(self, day: dt.date | None = None) -> DayReport:
-        """The X report: the day's figures (default: today), not recorded."""
-        return self._build(day or self.business_day(), "X")
+    def report(self) -> DayReport:
+        """The X report: the period the next Z would close (since the last Z, until now), not
+        recorded."""
+        now = self.clock()
+        start, previous = self._period_start(now)
+        return self._build("X", start, max(start, now), previous)
 
-    def close_day(self, day: dt.date, staff_id: int | None, actor: str) -> DayReport:
-        """Close ``day`` (the Z report): recorded with the next Z number, audited, once."""
-        if day > self.business_day():
-            raise InvalidInputError(f"{day.isoformat()} has not begun yet: it cannot be closed.")
-        report = self._build(day, "Z")
+    def close(self, staff_id: int | None, actor: str) -> DayReport:
+        """Take the Z report: close the period since the last Z (the first: since the kiosk's
+        first business day) up to now, record it with the next Z number and audit it. A period
+        with no top-ups or refunds is closed too; its report says so."""
+        now = self.clock()
+        start, previous = self._period_start(now)
+        if now < start:
+            _, tz = self._site()
+            raise RefusedError(
+                f"The kiosk's clock ({_local(now, tz)}) is before the end of Z {previous} "
+                f"({_local(start, tz)}): set the clock right, then take the Z report.",
+                code="clock_behind",
+            )
+        report = self._build("Z", start, now, previous)
         try:
             with self.db.session() as s:
-                done = s.scalar(
-                    select(DayClose).where(
-                        DayClose.kiosk_id == self.kiosk_id, DayClose.business_day == day
-                    )
-                )
-                if done is not None:
-                    when = done.closed_at.astimezone(ZoneInfo(report.timezone))
+                last = self._last(s)
+                if last is not None and last.z_number != previous:
+                    # another Z was recorded while the figures were being made
                     raise RefusedError(
-                        f"{day.isoformat()} was closed already: Z {done.z_number}, "
-                        f"{when:%Y-%m-%d %H:%M}. Print an X report to see the day again.",
+                        f"Z {last.z_number} was taken meanwhile "
+                        f"({_local(last.period_end, report.timezone)}): take the Z report again "
+                        "for the time since.",
                         code="day_closed",
                     )
-                last = s.scalar(
-                    select(func.max(DayClose.z_number)).where(DayClose.kiosk_id == self.kiosk_id)
-                )
-                report = replace(report, z_number=(last or 0) + 1, closed_by=staff_id)
+                report = replace(report, z_number=(previous or 0) + 1, closed_by=staff_id)
                 text = render_report(report)
                 s.add(
                     DayClose(
                         kiosk_id=self.kiosk_id,
-                        business_day=day,
+                        business_day=report.business_day,
+                        period_start=report.start,
+                        period_end=report.end,
                         timezone=report.timezone,
                         z_number=report.z_number,
                         closed_at=report.generated_at,
@@ -221,9 +261,11 @@ class DayReports:
                     s,
                     actor,
                     "day_closed",
-                    day.isoformat(),
+                    report.business_day.isoformat(),
                     {
                         "z_number": report.z_number,
+                        "period_start": report.start.isoformat(),
+                        "period_end": report.end.isoformat(),
                         "net": report.net,
                         "topups": report.topup_amount,
                         "refunds": report.refund_amount,
@@ -232,9 +274,11 @@ class DayReports:
                     report.generated_at,
                 )
         except IntegrityError:
-            # closed by someone else between the check and the insert (PostgreSQL)
+            # the same Z number recorded by someone else between the check and the insert
             raise RefusedError(
-                f"{day.isoformat()} was closed already.", code="day_closed"
+                "Another Z report was taken at the same time: take the Z report again for the "
+                "time since.",
+                code="day_closed",
             ) from None
         return report
 
@@ -242,7 +286,7 @@ class DayReports:
         """This kiosk's Z reports, newest first, with their text as printed."""
         with self.db.session() as s:
             return [
-                ClosedDay(d.z_number, d.business_day, d.closed_at, d.closed_by, d.text)
+                _closed(d)
                 for d in s.scalars(
                     select(DayClose)
                     .where(DayClose.kiosk_id == self.kiosk_id)
@@ -252,32 +296,69 @@ class DayReports:
             ]
 
     def closed_day(self, z_number: int) -> ClosedDay:
-        found = [d for d in self.closed_days(limit=1_000_000) if d.z_number == z_number]
-        if not found:
-            raise NotFoundError(f"There is no Z report {z_number} on this kiosk.")
-        return found[0]
+        with self.db.session() as s:
+            found = s.scalar(
+                select(DayClose).where(
+                    DayClose.kiosk_id == self.kiosk_id, DayClose.z_number == z_number
+                )
+            )
+            if found is None:
+                raise NotFoundError(f"There is no Z report {z_number} on this kiosk.")
+            return _closed(found)
+
+    # -- the period ------------------------------------------------------------------------------
+
+    def _last(self, s: Session) -> DayClose | None:
+        return s.scalars(
+            select(DayClose)
+            .where(DayClose.kiosk_id == self.kiosk_id)
+            .order_by(DayClose.z_number.desc())
+            .limit(1)
+        ).first()
+
+    def _period_start(self, now: dt.datetime) -> tuple[dt.datetime, int | None]:
+        """Where the next Z's period starts, and the Z number it follows (None: the first Z)."""
+        with self.db.session() as s:
+            last = self._last(s)
+            if last is not None:
+                return last.period_end, last.z_number
+            first = [
+                t
+                for t in (
+                    s.scalar(
+                        select(func.min(Order.created_at)).where(Order.kiosk_id == self.kiosk_id)
+                    ),
+                    s.scalar(select(func.min(CardReplacement.finished_at))),
+                )
+                if t is not None
+            ]
+        _, tz = self._site()
+        start, _ = day_window(self.business_day(min(first, default=now)), tz)
+        return min(start, now), None
 
     # -- the figures -----------------------------------------------------------------------------
 
-    def _build(self, day: dt.date, kind: str) -> DayReport:
+    def _build(
+        self, kind: str, start: dt.datetime, end: dt.datetime, previous: int | None
+    ) -> DayReport:
         site_name, tz = self._site()
-        start, end = day_window(day, tz)
         owed_orders, owed_amount = self._owed()
         return DayReport(
             kind=kind,
             kiosk_id=self.kiosk_id,
             site_name=site_name,
-            business_day=day,
+            business_day=self.business_day(end),
             timezone=tz,
             start=start,
             end=end,
-            generated_at=self.clock(),
+            generated_at=end,
             currency=self.currency,
             methods=self._methods(start, end),
             owed_orders=owed_orders,
             owed_amount=owed_amount,
             cards_replaced=self._replaced(start, end),
             reconciliation=self._reconcile(start, end),
+            previous_z=previous,
         )
 
     def _methods(self, start: dt.datetime, end: dt.datetime) -> tuple[MethodTotals, ...]:
@@ -343,19 +424,23 @@ class DayReports:
 
     def _reconcile(self, start: dt.datetime, end: dt.datetime) -> ReconciliationSummary:
         name = self.provider.name
-        days = sorted({start.date(), (end - dt.timedelta(microseconds=1)).date()})
+        every = statement_days(start, end)
+        days = tuple(every[-MAX_STATEMENT_DAYS:])
+        skipped = len(every) - len(days)
+        # orders of the period the compared statements cover (all of it, unless days were skipped)
+        since = max(start, dt.datetime.combine(days[0], dt.time(), dt.UTC))
         try:
             found = [reconcile(self.db, self.provider, d, self.kiosk_id) for d in days]
         except PaymentError as exc:
-            return ReconciliationSummary(name, False, exc.message, 0, ())
+            return ReconciliationSummary(name, False, exc.message, 0, (), days, skipped)
         with self.db.session() as s:
-            in_day = {
+            in_period = {
                 ref: state
                 for ref, state in s.execute(
                     select(Order.out_trade_no, Order.state).where(
                         Order.kiosk_id == self.kiosk_id,
                         Order.method == name,
-                        Order.created_at >= start,
+                        Order.created_at >= since,
                         Order.created_at < end,
                     )
                 )
@@ -369,8 +454,8 @@ class DayReports:
             ):
                 for m in mismatches:
                     unknown = kind == "paid_not_credited" and m.kiosk_state is None
-                    if m.out_trade_no not in in_day and not unknown:
-                        continue  # an order of the neighbouring local day
+                    if m.out_trade_no not in in_period and not unknown:
+                        continue  # an order of a neighbouring period
                     label = "paid_unknown" if unknown else kind
                     differences[m.out_trade_no] = Difference(
                         label,
@@ -382,13 +467,36 @@ class DayReports:
                         DIFFERENCE_HELP[label],
                     )
         matched = sum(
-            1 for ref, state in in_day.items() if state in PAID_STATES and ref not in differences
+            1 for ref, state in in_period.items() if state in PAID_STATES and ref not in differences
         )
-        return ReconciliationSummary(name, True, "", matched, tuple(differences.values()))
+        return ReconciliationSummary(
+            name, True, "", matched, tuple(differences.values()), days, skipped
+        )
+
+
+def statement_days(start: dt.datetime, end: dt.datetime) -> list[dt.date]:
+    """The UTC days [start, end) touches, oldest first: the provider statements that cover it. An
+    empty period (start == end) touches the day it is in."""
+    first = start.astimezone(dt.UTC)
+    last = max(first, end.astimezone(dt.UTC) - dt.timedelta(microseconds=1))
+    return [
+        first.date() + dt.timedelta(days=i) for i in range((last.date() - first.date()).days + 1)
+    ]
+
+
+def _local(at: dt.datetime, timezone: str) -> str:
+    return f"{at.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M:%S}"
+
+
+def _closed(d: DayClose) -> ClosedDay:
+    return ClosedDay(
+        d.z_number, d.business_day, d.period_start, d.period_end, d.closed_at, d.closed_by, d.text
+    )
 
 
 def day_window(day: dt.date, timezone: str) -> tuple[dt.datetime, dt.datetime]:
-    """[local midnight, next local midnight) of ``day`` in ``timezone``, in UTC."""
+    """[local midnight, next local midnight) of ``day`` in ``timezone``, in UTC (the first Z's
+    period starts at the first of these of the kiosk)."""
     zone = ZoneInfo(timezone)
     start = dt.datetime.combine(day, dt.time(), zone)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
@@ -399,6 +507,7 @@ def report_to_dict(report: DayReport) -> dict:
     data = asdict(report)
     for key in ("business_day", "start", "end", "generated_at"):
         data[key] = getattr(report, key).isoformat()
+    data["reconciliation"]["days"] = [d.isoformat() for d in report.reconciliation.days]
     data["net"] = report.net
     return data
 
@@ -412,17 +521,24 @@ def render_report(report: DayReport, width: int = WIDTH_58MM) -> str:
     def money(v: int) -> str:
         return format_amount(v, report.currency)
 
-    zone = ZoneInfo(report.timezone)
-    title = f"Z REPORT {report.z_number}" if report.kind == "Z" else "X REPORT (day not closed)"
+    title = f"Z REPORT {report.z_number}" if report.kind == "Z" else "X REPORT (not closed)"
     lines = center(report.site_name, width) + center(title, width)
     lines += columns("Kiosk", report.kiosk_id, width)
     lines += columns("Day", f"{report.business_day.isoformat()} {report.timezone}", width)
-    lines += columns("Printed", f"{report.generated_at.astimezone(zone):%Y-%m-%d %H:%M}", width)
+    lines += columns("From", _local(report.start, report.timezone), width)
+    since = "first business day" if report.previous_z is None else f"end of Z {report.previous_z}"
+    lines += columns("", f"({since})", width)
+    lines += columns("To", _local(report.end, report.timezone), width)
     if report.closed_by is not None:
         lines += columns("Closed by", f"staff {report.closed_by}", width)
     lines.append(RULE * width)
-    if not report.methods:
-        lines += wrap("No top-ups or refunds this day.", width)
+    if report.empty:
+        lines += wrap(
+            "No top-ups or refunds in this period."
+            if report.previous_z is None
+            else f"No top-ups or refunds since Z {report.previous_z}.",
+            width,
+        )
     for m in report.methods:
         lines.append(m.label.upper())
         lines += columns(f"  Top-ups ({m.topups})", money(m.topup_amount), width)
@@ -439,6 +555,18 @@ def render_report(report: DayReport, width: int = WIDTH_58MM) -> str:
     lines.append(RULE * width)
     r = report.reconciliation
     lines += wrap(f"Reconciliation with {r.provider}", width)
+    if r.days:
+        span = r.days[0].isoformat()
+        if len(r.days) > 1:
+            span += f" to {r.days[-1].isoformat()}"
+        lines += columns("Statement days (UTC)", span, width)
+    if r.skipped_days:
+        earlier = "day was" if r.skipped_days == 1 else f"{r.skipped_days} days were"
+        lines += wrap(
+            f"The earlier {earlier} not compared: run `prepay-kiosk reconcile --day YYYY-MM-DD` "
+            "for each.",
+            width,
+        )
     if not r.available:
         lines += wrap(f"NOT DONE: {r.problem}", width)
     else:

@@ -390,20 +390,26 @@ class AdminService:
 
     # -- reports ---------------------------------------------------------------------------------
 
-    def x_report(self, session: StaffSession, day: dt.date | None = None) -> DayReport:
-        """The day's figures (default: today, site time), without closing it."""
+    def x_report(self, session: StaffSession) -> DayReport:
+        """The figures since the last Z report, until now -- what the next Z would close --
+        without closing anything."""
         session = self._require(session, Action.X_REPORT)
-        report = self.reports.report(day)
-        self._audit(session, "x_report", report.business_day.isoformat(), {"net": report.net})
+        report = self.reports.report()
+        self._audit(
+            session,
+            "x_report",
+            report.business_day.isoformat(),
+            {"net": report.net, "since": report.start.isoformat(), "previous_z": report.previous_z},
+        )
         return report
 
-    def day_end(self, session: StaffSession, day: dt.date | None = None) -> DayEnd:
-        """Close the day (default: today, site time): the Z report, recorded once and printed."""
+    def day_end(self, session: StaffSession) -> DayEnd:
+        """The Z report: close the period since the last Z (the first: since the kiosk's first
+        business day) up to now -- recorded with the next Z number, and printed. Taken with
+        nothing since the last Z too; the report says so."""
         session = self._require(session, Action.DAY_END)
         reports = self.reports
-        report = reports.close_day(
-            day or reports.business_day(), session.staff_id, audit.staff_actor(session.staff_id)
-        )
+        report = reports.close(session.staff_id, audit.staff_actor(session.staff_id))
         assert report.z_number is not None
         text = reports.closed_day(report.z_number).text
         return DayEnd(report, text, self._print_lines(text))

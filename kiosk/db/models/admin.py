@@ -1,4 +1,4 @@
-"""What admin mode records beyond the audit log: closed business days (Z reports) and card
+"""What admin mode records beyond the audit log: closed periods (Z reports) and card
 replacements (the old card, the new one, and the value carried across)."""
 
 from __future__ import annotations
@@ -24,20 +24,24 @@ from kiosk.db.models.cards import CardRole
 
 
 class DayClose(Base):
-    """One closed business day of one kiosk: its Z number and the report as it was printed.
+    """One Z report of one kiosk: the period it closed, its Z number and the report as printed.
 
-    A day is closed once (unique per kiosk and day); Z numbers run up without gaps per kiosk."""
+    A Z closes [period_start, period_end): from the end of the kiosk's previous Z (the first Z:
+    from the start of the kiosk's first business day) to the moment it was taken, so the periods
+    of a kiosk follow each other without gap or overlap and each sale is in exactly one Z. Z
+    numbers run up without gaps per kiosk (unique per kiosk); a day may have several Zs."""
 
     __tablename__ = "day_closes"
-    __table_args__ = (
-        UniqueConstraint("kiosk_id", "business_day"),
-        UniqueConstraint("kiosk_id", "z_number"),
-    )
+    __table_args__ = (UniqueConstraint("kiosk_id", "z_number"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kiosk_id: Mapped[str] = mapped_column(String(64))
-    #: the local calendar day of the site's time zone
+    #: the site's local date of period_end, for display (not unique: several Zs a day are fine)
     business_day: Mapped[dt.date] = mapped_column(Date)
+    #: UTC, inclusive: the previous Z's period_end
+    period_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: UTC, exclusive: when the Z was taken
+    period_end: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     timezone: Mapped[str] = mapped_column(String(64))
     z_number: Mapped[int] = mapped_column(Integer)
     closed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

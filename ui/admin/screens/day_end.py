@@ -1,9 +1,13 @@
-"""Day end: the X report (today's figures, nothing recorded) and the Z report that closes the
-business day -- once, after a confirmation. Both are shown as printed; the Z is printed too when
-there is a printer. That a day is closed once is the service's rule, and its sentence says so.
+"""Day end: the X report (the figures since the last Z, nothing recorded) and the Z report that
+closes them, up to now -- after a confirmation. Both are shown as printed; the Z is printed too
+when there is a printer. A Z may be taken several times a day: each closes the time since the one
+before, and one with nothing since says so.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
 
 from kiosk.admin import DayEnd
 from kiosk.admin.reports import DayReport
@@ -43,7 +47,10 @@ class DayEndScreen(AdminScreen):
         super().retranslate()
         self.title.setText(self.tr("Day end"))
         self.explain.setText(
-            self.tr("The X report changes nothing. The Z report closes the business day for good.")
+            self.tr(
+                "The X report shows the figures since the last Z report and changes nothing. The "
+                "Z report closes them for good: the next Z starts where it ends."
+            )
         )
         self.x_report.setText(self.tr("X report"))
         self.z_report.setText(self.tr("Close the day (Z report)"))
@@ -55,23 +62,34 @@ class DayEndScreen(AdminScreen):
 
     def _x_shown(self, report: DayReport) -> None:
         self.summary.setText(
-            self.tr("X report for {day}: nothing recorded.").format(
-                day=report.business_day.isoformat()
+            self.tr("X report since {start}: nothing recorded.").format(
+                start=_local(report.start, report.timezone)
             )
         )
         self.report.setPlainText(report.text)
 
     def _ask(self) -> None:
-        self.confirm.ask(self.tr("Close today's business day? It cannot be reopened."))
+        self.confirm.ask(
+            self.tr(
+                "Close the figures since the last Z report, up to now? They cannot be reopened."
+            )
+        )
 
     def _z(self) -> None:
         self.calls.run(self, self.admin.day_end, on_done=self._z_shown)
 
     def _z_shown(self, done: DayEnd) -> None:
-        self.summary.setText(
-            self.tr("Z {number} recorded: {day} is closed.").format(
-                number=done.report.z_number, day=done.report.business_day.isoformat()
-            )
-        )
+        report = done.report
+        start, end = _local(report.start, report.timezone), _local(report.end, report.timezone)
+        if report.empty:
+            summary = self.tr("Z {number} recorded: no top-ups or refunds since {start}.")
+        else:
+            summary = self.tr("Z {number} recorded: {start} to {end} is closed.")
+        self.summary.setText(summary.format(number=report.z_number, start=start, end=end))
         self.report.setPlainText(done.text)
         self.show_info(print_sentence(done.printout))
+
+
+def _local(at: dt.datetime, timezone: str) -> str:
+    """A moment as the site's clock shows it, to the minute."""
+    return f"{at.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M}"

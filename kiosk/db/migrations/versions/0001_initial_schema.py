@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 02:18:06.870922
+Create Date: 2026-11-25 02:31:39.007828
 """
 
 from __future__ import annotations
@@ -199,6 +199,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kiosk_id", sa.String(length=64), nullable=False),
         sa.Column("business_day", sa.Date(), nullable=False),
+        sa.Column("period_start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("period_end", sa.DateTime(timezone=True), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("z_number", sa.Integer(), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False),
@@ -209,9 +211,6 @@ def upgrade() -> None:
             ["closed_by"], ["staff.id"], name=op.f("fk_day_closes_closed_by_staff")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_day_closes")),
-        sa.UniqueConstraint(
-            "kiosk_id", "business_day", name=op.f("uq_day_closes_kiosk_id_business_day")
-        ),
         sa.UniqueConstraint("kiosk_id", "z_number", name=op.f("uq_day_closes_kiosk_id_z_number")),
     )
     op.create_table(
