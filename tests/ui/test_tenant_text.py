@@ -6,7 +6,6 @@ colours keep AAA contrast."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -80,9 +79,9 @@ def test_the_catalogue_lists_every_session_sentence_exactly():
 
 
 def test_lupdate_finds_every_sentence_and_screen_text(tmp_path):
-    lupdate = shutil.which("pyside6-lupdate")
-    if lupdate is None:
-        pytest.fail("pyside6-lupdate not found (it ships with PySide6)")
+    from ui.i18n_update import lupdate_path
+
+    lupdate = str(lupdate_path())  # PySide6's own, found without the venv on PATH
     ts = tmp_path / "found.ts"
     sources = sorted(
         str(p) for folder in ("tenant", "widgets") for p in (UI / folder).rglob("*.py")

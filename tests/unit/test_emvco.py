@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk.payments import emvco
@@ -303,7 +303,7 @@ def qr_codes(draw: st.DrawFn, *, unicode_names: bool = True) -> emvco.MerchantPr
     )
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(qr_codes())
 def test_build_then_parse_gives_the_same_code(qr: emvco.MerchantPresentedQR) -> None:
     payload = emvco.build(qr)
@@ -312,7 +312,7 @@ def test_build_then_parse_gives_the_same_code(qr: emvco.MerchantPresentedQR) -> 
     assert emvco.build(parsed) == payload  # and the string survives a second trip
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
 @given(qr_codes(unicode_names=False), st.data())
 def test_any_single_changed_character_is_caught(
     qr: emvco.MerchantPresentedQR, data: st.DataObject
