@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import apdu_rate, card_ops, meters_poll, topup
+from bench import apdu_rate, card_ops, meters_poll, topup, ui
 
 
 def main() -> None:
@@ -16,6 +16,8 @@ def main() -> None:
             meters_poll.main,
             ["--quick"],
         ),
+        # --quick: 3 cold starts, 20 taps, 100 top-ups; python -m bench.ui runs 5, 50 and 1,000
+        ("Touchscreen (python -m bench.ui --quick)", ui.main, ["--quick"]),
     ):
         print(f"\n## {title}\n", flush=True)
         run(argv)
