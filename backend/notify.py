@@ -7,6 +7,10 @@ A notice is recorded (``notices``) in the transaction that applies the message, 
 never raises it twice, and only a crossing raises one (a meter already low when read again is not
 noticed again). It is delivered after the commit: a failed e-mail or webhook is recorded on the
 notice for staff, and never refuses the kiosk's push.
+
+A networked meter's wallet running low is noticed where its control loop runs, at the kiosk
+(kiosk.metering.loop, through the kiosk's own notifier): the backend raises it only for card meters,
+whose state nobody else sees, and for the relay commands the kiosks report.
 """
 
 from __future__ import annotations

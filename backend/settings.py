@@ -10,10 +10,17 @@ start-up with a sentence naming the variable.
     PREPAY_BACKEND_LOW_CREDIT         low-credit notice threshold, minor units (default 2000)
     PREPAY_BACKEND_NOTIFY_WEBHOOK     optional: notices are also POSTed there, signed with
     PREPAY_BACKEND_NOTIFY_WEBHOOK_SECRET
+    PREPAY_BACKEND_SESSION_SECRET     optional: signs the dashboard's session cookies (at least 32
+                                      characters, the same on every worker); by default a key
+                                      derived from PREPAY_BACKEND_SECRET_KEY
+    PREPAY_BACKEND_SECURE_COOKIES     1: the session cookie is sent over HTTPS only (set it
+                                      behind a TLS-terminating load balancer); default 0
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -28,9 +35,12 @@ ENV_SECRET_KEY = "PREPAY_BACKEND_SECRET_KEY"
 ENV_LOW_CREDIT = "PREPAY_BACKEND_LOW_CREDIT"
 ENV_WEBHOOK = "PREPAY_BACKEND_NOTIFY_WEBHOOK"
 ENV_WEBHOOK_SECRET = "PREPAY_BACKEND_NOTIFY_WEBHOOK_SECRET"
+ENV_SESSION_SECRET = "PREPAY_BACKEND_SESSION_SECRET"
+ENV_SECURE_COOKIES = "PREPAY_BACKEND_SECURE_COOKIES"
 
 DEFAULT_DB = "sqlite:///backend.db"
 MIN_TOKEN = 16
+MIN_SESSION_SECRET = 32
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,10 @@ class Settings:
     low_credit: int = 20_00
     webhook_url: str = ""
     webhook_secret: str = field(default="", repr=False)
+    #: signs the dashboard's session cookies; empty: derived from ``secret_key`` (session_key)
+    session_secret: str = field(default="", repr=False)
+    #: the session cookie only over HTTPS (production, behind TLS)
+    secure_cookies: bool = False
 
     def __post_init__(self) -> None:
         if len(self.admin_token) < MIN_TOKEN:
@@ -65,6 +79,20 @@ class Settings:
                 raise SettingsError(f"{ENV_WEBHOOK} must be an http(s):// URL")
             if not self.webhook_secret:
                 raise SettingsError(f"the notification webhook needs {ENV_WEBHOOK_SECRET}")
+        if self.session_secret and len(self.session_secret) < MIN_SESSION_SECRET:
+            raise SettingsError(
+                f"{ENV_SESSION_SECRET} must be at least {MIN_SESSION_SECRET} characters "
+                '(python -c "import secrets; print(secrets.token_hex(32))")'
+            )
+
+    @property
+    def session_key(self) -> str:
+        """What signs the dashboard's session cookies. Without its own secret, a key derived from
+        the secret key under a label of its own: every worker derives the same one, and a cookie
+        signature reveals nothing of the key that seals the kiosks' secrets."""
+        if self.session_secret:
+            return self.session_secret
+        return hmac.new(self.secret_key, b"prepay dashboard session v1", hashlib.sha256).hexdigest()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -87,6 +115,9 @@ class Settings:
         low = env.get(ENV_LOW_CREDIT, "2000")
         if not low.isdigit():
             raise SettingsError(f"{ENV_LOW_CREDIT} must be a whole number of minor units")
+        secure = env.get(ENV_SECURE_COOKIES, "0").strip().lower()
+        if secure not in ("0", "1", "true", "false", "yes", "no", ""):
+            raise SettingsError(f"{ENV_SECURE_COOKIES} must be 1 or 0")
         return cls(
             admin_token=token,
             secret_key=key,
@@ -94,6 +125,8 @@ class Settings:
             low_credit=int(low),
             webhook_url=env.get(ENV_WEBHOOK, ""),
             webhook_secret=env.get(ENV_WEBHOOK_SECRET, ""),
+            session_secret=env.get(ENV_SESSION_SECRET, ""),
+            secure_cookies=secure in ("1", "true", "yes"),
         )
 
     def notifier(self) -> Notifier:

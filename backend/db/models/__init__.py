@@ -21,6 +21,7 @@ from backend.db.models.reference import (
     TariffRow,
     TenantRow,
 )
+from backend.db.models.users import UserRow
 
 __all__ = [
     "AuditRecord",
@@ -41,4 +42,5 @@ __all__ = [
     "SyncMessage",
     "TariffRow",
     "TenantRow",
+    "UserRow",
 ]

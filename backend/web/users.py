@@ -1,0 +1,87 @@
+"""The dashboard's users: adding one (``python -m backend user add``) and checking a sign-in.
+
+A sign-in that fails says the same whatever failed -- an unknown address, a wrong password, a
+user switched off -- and costs the same time, so the form does not tell who has an account."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.db.base import utcnow
+from backend.db.models import UserRow
+from backend.web import passwords
+
+#: one @, something on each side, a dot in the domain; no spaces. Not RFC 5322: a typo check.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_EMAIL = 254
+
+
+class UserError(ValueError):
+    """A user that cannot be added as asked; the message says why, in a sentence."""
+
+
+@dataclass(frozen=True)
+class User:
+    """The signed-in user, as the pages need them."""
+
+    id: int
+    email: str
+    name: str
+    #: digest of the password hash at sign-in (passwords.fingerprint)
+    fingerprint: str
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def add_user(session: Session, email: str, name: str, password: str) -> UserRow:
+    """A new active user; UserError if the address is malformed or taken, the name blank, or the
+    password breaks a rule."""
+    email = normalise_email(email)
+    if len(email) > MAX_EMAIL or not _EMAIL.match(email):
+        raise UserError(f"{email!r} is not an e-mail address.")
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise UserError("The name must be 1 to 200 characters.")
+    try:
+        passwords.check_rules(password)
+    except passwords.PasswordRuleError as exc:
+        raise UserError(str(exc)) from None
+    if session.scalar(select(UserRow.id).where(UserRow.email == email)) is not None:
+        raise UserError(f"There is already a user with the e-mail address {email}.")
+    row = UserRow(
+        email=email, name=name, password_hash=passwords.hash_password(password), active=True
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The user these credentials belong to, or None (see the module docstring)."""
+    row = session.scalar(select(UserRow).where(UserRow.email == normalise_email(email)))
+    if row is None or not row.active:
+        passwords.verify(None, password)
+        return None
+    if not passwords.verify(row.password_hash, password):
+        return None
+    if passwords.needs_rehash(row.password_hash):
+        row.password_hash = passwords.hash_password(password)
+    row.last_login_at = utcnow()
+    return User(row.id, row.email, row.name, passwords.fingerprint(row.password_hash))
+
+
+def signed_in(session: Session, user_id: int, fingerprint: str) -> User | None:
+    """The user a session names, if they may still use it: still there, still active, and with
+    the password they signed in with."""
+    row = session.get(UserRow, user_id)
+    if row is None or not row.active:
+        return None
+    if passwords.fingerprint(row.password_hash) != fingerprint:
+        return None
+    return User(row.id, row.email, row.name, fingerprint)
