@@ -4,8 +4,9 @@
 with the reader's own ``wait_for_card`` / ``wait_for_removal`` -- which block inside pcscd for
 :class:`~cardlib.reader.pcsc.PcscReader` and poll ``card_present`` for the others -- in short
 slices, so :meth:`CardMonitor.stop` returns promptly. Every change becomes a :class:`CardEvent`
-put on :attr:`CardMonitor.events` and handed to the optional callbacks (called on the monitor
-thread: a GUI posts them on to its own thread).
+handed to the callbacks (called on the monitor thread: a GUI posts them on to its own thread), or,
+for a monitor without callbacks, put on :attr:`CardMonitor.events` to be read with
+:meth:`CardMonitor.next_event`.
 """
 
 from __future__ import annotations
@@ -62,10 +63,12 @@ class CardMonitor:
         interval: float = 0.05,
         slice_seconds: float = 0.25,
         report_initial: bool = True,
+        queue_events: bool | None = None,
     ) -> None:
         """``interval``: polling period for readers without a blocking wait. ``slice_seconds``:
         the longest one wait blocks (how soon :meth:`stop` takes effect). ``report_initial``:
-        report a card already on the reader at start as INSERTED."""
+        report a card already on the reader at start as INSERTED. ``queue_events``: also queue
+        events for :meth:`next_event` (default: only when no callback is given)."""
         self.reader = reader
         self.on_insert = on_insert
         self.on_remove = on_remove
@@ -73,6 +76,13 @@ class CardMonitor:
         self.interval = interval
         self.slice_seconds = slice_seconds
         self.report_initial = report_initial
+        #: keep events on :attr:`events` for :meth:`next_event`; by default only without
+        #: callbacks -- a queue nobody reads would keep every tap of a kiosk's life
+        self.queue_events = (
+            queue_events
+            if queue_events is not None
+            else on_insert is None and on_remove is None and on_error is None
+        )
         self.events: queue.Queue[CardEvent] = queue.Queue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -151,7 +161,8 @@ class CardMonitor:
             return None
 
     def _emit(self, event: CardEvent) -> None:
-        self.events.put(event)
+        if self.queue_events:
+            self.events.put(event)
         try:
             if event.kind is CardEventKind.INSERTED and self.on_insert is not None:
                 self.on_insert(event.atr)

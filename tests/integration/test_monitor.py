@@ -21,7 +21,10 @@ def test_monitor_reports_insert_with_atr_and_remove(
     card = UidCard()
 
     with CardMonitor(
-        pcsc_reader, on_insert=inserted.append, on_remove=lambda: removed.append(True)
+        pcsc_reader,
+        on_insert=inserted.append,
+        on_remove=lambda: removed.append(True),
+        queue_events=True,
     ) as monitor:
         assert monitor.next_event(0.5) is None  # empty reader: nothing to report
         vpcd_link.insert(card)
@@ -107,3 +110,19 @@ def test_stop_returns_promptly(pcsc_reader: PcscReader) -> None:
     time.sleep(0.1)
     monitor.stop(timeout=2.0)  # a wait is at most one slice (0.25 s) long
     assert not thread.is_alive()
+
+
+def test_a_monitor_with_callbacks_keeps_no_queue_nobody_reads() -> None:
+    reader = _FlagReader()
+    seen: list[bytes | None] = []
+    with CardMonitor(reader, on_insert=seen.append, interval=0.01) as monitor:
+        for _ in range(3):
+            reader.present.set()
+            deadline = time.monotonic() + 2
+            while monitor.present is False and time.monotonic() < deadline:
+                time.sleep(0.01)
+            reader.present.clear()
+            while monitor.present and time.monotonic() < deadline:
+                time.sleep(0.01)
+    assert len(seen) == 3
+    assert monitor.events.empty()  # a kiosk tapped all day does not keep every event
