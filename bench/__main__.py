@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import apdu_rate, card_ops, meters_poll, topup, ui
+from bench import apdu_rate, card_ops, meters_poll, sync_ingest, topup, ui
 
 
 def main() -> None:
@@ -18,6 +18,8 @@ def main() -> None:
         ),
         # --quick: 3 cold starts, 20 taps, 100 top-ups; python -m bench.ui runs 5, 50 and 1,000
         ("Touchscreen (python -m bench.ui --quick)", ui.main, ["--quick"]),
+        # --quick: 10 and 100 kiosks for 10 s, no big database; python -m bench.sync_ingest in full
+        ("Sync ingest (python -m bench.sync_ingest --quick)", sync_ingest.main, ["--quick"]),
     ):
         print(f"\n## {title}\n", flush=True)
         run(argv)
