@@ -13,7 +13,7 @@ the X and Z reports, and check the hardware and sync.
     orders       recent orders, receipts as recorded
     tariffs      listing, showing and publishing tariff versions
     reports      the X and Z (day-end) reports with reconciliation
-    hardware     the hardware and sync check; printer: the receipt printer
+    hardware     the hardware and sync check (the printer: kiosk.receipts.printer)
     service      AdminService: the one object the touchscreen holds
 """
 

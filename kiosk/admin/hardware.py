@@ -22,11 +22,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from cardlib.errors import CardError
 from cardlib.reader.base import Reader
 from kiosk.admin import audit
-from kiosk.admin.printer import ReceiptPrinter
 from kiosk.db import Database
 from kiosk.db.models import OutboxMessage
 from kiosk.payments.provider import PaymentError, PaymentProvider, ProviderRefusedError
 from kiosk.receipts.model import ReceiptError
+from kiosk.receipts.printer import ReceiptPrinter
 from meters.base import NetworkedMeter
 from meters.errors import MeterError
 

@@ -42,7 +42,6 @@ from kiosk.admin.hardware import HardwareCheck, MeterSource, SyncStatus
 from kiosk.admin.inspect import CardReport, inspect_card
 from kiosk.admin.issuing import IssuedCard, Issuer, TenantCardRequest, card_problem
 from kiosk.admin.orders import OrderSummary
-from kiosk.admin.printer import ReceiptPrinter
 from kiosk.admin.replacement import ReplacementPreview, ReplacementResult, Replacer
 from kiosk.admin.reports import ClosedDay, DayReport, DayReports
 from kiosk.admin.roles import Action, allowed
@@ -53,6 +52,7 @@ from kiosk.db.models import CardReplacement, Order, ReplacementStatus, Site
 from kiosk.money import AmountError
 from kiosk.payments.provider import PaymentError
 from kiosk.receipts.model import Receipt, ReceiptError
+from kiosk.receipts.printer import ReceiptPrinter
 from kiosk.receipts.text import render_text
 from kiosk.tariffs import TariffError
 from kiosk.topup.limits import LimitError

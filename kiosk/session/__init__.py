@@ -6,7 +6,6 @@ account   -- the account screen of a tapped card
 forecast  -- days of credit left from the meter states the card brought back
 amounts   -- presets, keypad entry, limits and the preview of what an amount buys
 receipt   -- the DONE screen: receipt lines, signed link, printing
-printing  -- the receipt printer (ESC/POS through python-escpos)
 tenant    -- TenantSession, the state machine the UI drives: its public methods and the steps
              without money in flight (tap, account, amount, timeouts)
 paying    -- its money steps: the QR window, writing the credit, a card that leaves

@@ -14,10 +14,10 @@ from cardlib.purse.header import Role
 from cardlib.reader.base import Reader
 from kiosk.db.models import Order
 from kiosk.money import format_amount
+from kiosk.receipts.printer import ReceiptPrinter
 from kiosk.session import account, amounts, forecast
 from kiosk.session.formatting import mask_serial
 from kiosk.session.messages import CALL_STAFF
-from kiosk.session.printing import ReceiptPrinter
 from kiosk.session.views import (
     AmountView,
     Message,

@@ -15,10 +15,10 @@ from cardlib.service import CardState
 from kiosk.config import ReceiptsConfig
 from kiosk.money import format_amount
 from kiosk.receipts.model import Receipt, ReceiptError
+from kiosk.receipts.printer import ReceiptPrinter
 from kiosk.receipts.qr import attach_link
 from kiosk.receipts.text import render_lines
 from kiosk.session.messages import say
-from kiosk.session.printing import ReceiptPrinter
 from kiosk.session.views import Message, ReceiptView
 
 log = logging.getLogger("kiosk.session")

@@ -36,10 +36,10 @@ from cardlib.reader.base import Reader
 from kiosk.db.base import utcnow
 from kiosk.db.models import Staff
 from kiosk.payments.provider import PaymentError
+from kiosk.receipts.printer import ReceiptPrinter, open_printer
 from kiosk.session import amounts
 from kiosk.session.messages import for_card_error, say
 from kiosk.session.paying import PaymentSteps
-from kiosk.session.printing import ReceiptPrinter, open_printer
 from kiosk.session.views import Screen, StaffCardView, View
 from kiosk.topup.limits import LimitError
 from kiosk.topup.model import BlacklistedCardError, CardAwayError, TopUpError

@@ -12,9 +12,10 @@ from escpos.printer import File, Network
 
 from kiosk.admin import CardProblemError
 from kiosk.admin.hardware import CheckStatus, HardwareCheck
-from kiosk.admin.printer import EscposPrinter
 from kiosk.db.models import OutboxMessage
 from kiosk.payments.simulator.client import SimulatorProvider
+from kiosk.receipts.escpos import ReceiptPrinterError
+from kiosk.receipts.printer import EscposPrinter
 from meters.modbus.driver import ModbusBuses
 from meters.modbus.simulator import MeterSimulator
 from tests import cards
@@ -101,13 +102,26 @@ def test_a_printer_that_answers_and_one_that_does_not(tmp_path):
     with admin_rig(tmp_path) as rig:
         session = rig.login(OPERATOR)
         device = File(str(tmp_path / "lp0"))
-        rig.admin.printer = EscposPrinter(device, "printer on lp0")
+        rig.admin.printer = EscposPrinter(lambda: device, "printer on lp0")
         printer = by_component(rig.admin.hardware_check(session))["printer"]
         assert printer.ok and "cannot report paper" in printer.detail
         device.close()
-        rig.admin.printer = EscposPrinter(Network("127.0.0.1", free_port(), timeout=1), "TM-T20")
+        rig.admin.printer = EscposPrinter(
+            lambda: Network("127.0.0.1", free_port(), timeout=1), "TM-T20"
+        )
         printer = by_component(rig.admin.hardware_check(session))["printer"]
         assert not printer.ok and printer.detail.startswith("TM-T20 does not answer")
+
+
+def test_a_printer_that_failed_is_made_afresh_for_the_next_print(tmp_path):
+    paper = tmp_path / "off" / "lp0"  # no such directory yet: the printer is "switched off"
+    printer = EscposPrinter(lambda: File(str(paper)), "printer on lp0")
+    with pytest.raises(ReceiptPrinterError, match="printer on lp0 stopped while printing"):
+        printer.print_lines(["X report"])
+    paper.parent.mkdir()  # switched on: the same adapter prints without being made again
+    printer.print_lines(["X report"])
+    printer.close()
+    assert b"X report" in paper.read_bytes()
 
 
 def test_a_payment_provider_out_of_reach_is_a_problem(tmp_path):

@@ -8,8 +8,8 @@ from escpos.printer import File
 
 from cardlib.emulator.tear import TearPlan
 from kiosk.admin import InvalidInputError, NotFoundError, ServiceError
-from kiosk.admin.printer import EscposPrinter
 from kiosk.ledger import Ledger
+from kiosk.receipts.printer import EscposPrinter
 from kiosk.receipts.text import render_text
 from kiosk.topup.states import OrderState
 from tests import cards
@@ -124,7 +124,7 @@ def test_a_reprint_goes_to_the_printer_when_there_is_one(tmp_path):
         paper = tmp_path / "printer.bin"
         device = File(str(paper))
         device.open()
-        rig.admin.printer = EscposPrinter(device, "test printer")
+        rig.admin.printer = EscposPrinter(lambda: device, "test printer")
         again = rig.admin.reprint(rig.login(OPERATOR), order_id)
         device.close()
         assert again.printout.printed

@@ -31,7 +31,7 @@ from kiosk.ledger import Ledger, OrderMoney
 from kiosk.payments.listener import NotificationListener
 from kiosk.payments.simulator.client import SimulatorProvider
 from kiosk.payments.simulator.server import PaymentSimulator
-from kiosk.session.printing import ReceiptPrinter
+from kiosk.receipts.printer import ReceiptPrinter
 from kiosk.session.tenant import TenantSession
 from kiosk.session.views import Screen, View
 from kiosk.topup.service import TopUpService

@@ -12,8 +12,8 @@ import pytest
 
 from cardlib.emulator.tear import TearPlan
 from kiosk.config import ReceiptsConfig
+from kiosk.receipts.printer import EscposPrinter, ReceiptPrinter
 from kiosk.receipts.qr import verify_link
-from kiosk.session.printing import EscposReceiptPrinter, ReceiptPrinter
 from kiosk.session.views import (
     AccountView,
     MessageView,
@@ -221,13 +221,13 @@ def test_a_failing_printer_never_fails_the_top_up(tmp_path):
 
 def test_the_escpos_printer_prints_and_a_missing_one_is_said(tmp_path):
     out = tmp_path / "lp0"
-    working: ReceiptPrinter = EscposReceiptPrinter(lambda: _file(out))
+    working: ReceiptPrinter = EscposPrinter(lambda: _file(out))
     with session_env(tmp_path / "ok", printer=working) as env:
         paid(env)
         done = env.session.poll().payload
         assert isinstance(done, ReceiptView) and done.printed and done.print_message is None
         assert done.receipt_no.encode() in out.read_bytes()
-    missing = EscposReceiptPrinter(lambda: _file(tmp_path / "no-such-dir" / "lp0"))
+    missing = EscposPrinter(lambda: _file(tmp_path / "no-such-dir" / "lp0"))
     with session_env(tmp_path / "missing", printer=missing) as env:
         paid(env)
         done = env.session.poll().payload

@@ -11,8 +11,8 @@ import pytest
 from cardlib import errors
 from cardlib.service import IssueNotFinishedError
 from kiosk.config import PrinterConfig, SessionConfig
+from kiosk.receipts.printer import EscposPrinter, open_printer
 from kiosk.session.messages import MESSAGES, for_card_error, say
-from kiosk.session.printing import EscposReceiptPrinter, open_printer
 from kiosk.session.tenant import TenantSession
 from kiosk.session.views import MessageView, Screen, Tone, View
 from tests.unit.test_session_env import session_env
@@ -66,14 +66,14 @@ def test_the_configuration_makes_the_session(tmp_path):
         session = TenantSession.from_config(env.kiosk, env.reader, monotonic=env.mono)
         assert (session.idle_timeout, session.card_away_timeout) == (30.0, 90.0)
         assert session.presets == (5_00,) and session.receipt_width == 48
-        assert isinstance(session.printer, EscposReceiptPrinter) and session.printer.width == 48
+        assert isinstance(session.printer, EscposPrinter) and session.printer.width == 48
         session.close()
 
 
 def test_no_printer_configured_is_none():
     assert open_printer(PrinterConfig()) is None
     network = open_printer(PrinterConfig(kind="network", host="192.0.2.1"))
-    assert isinstance(network, EscposReceiptPrinter)
+    assert isinstance(network, EscposPrinter)
 
 
 def test_tariff_prices_are_written_as_on_the_tariff_sheet():
