@@ -62,8 +62,7 @@ class PostgresListener:
                         hub.resync()
                     heard_before, pause = True, 1.0
                     async for notification in connection.notifies():
-                        event = _decode(notification.payload)
-                        if event is not None:
+                        for event in _decode(notification.payload):
                             hub.publish(event)
             except psycopg.Error as exc:
                 log.warning("the change listener lost the database (%s); retrying in %.0f s",
@@ -73,10 +72,12 @@ class PostgresListener:
             pause = min(pause * 2, MAX_PAUSE_S)
 
 
-def _decode(payload: str) -> dict[str, object] | None:
+def _decode(payload: str) -> list[dict[str, object]]:
+    """The events of a notification: a JSON array of them (backend.events.publish), or one."""
     try:
-        event = json.loads(payload)
+        decoded = json.loads(payload)
     except ValueError:
         log.warning("ignored a notification that is not JSON: %.100r", payload)
-        return None
-    return event if isinstance(event, dict) else None
+        return []
+    items = decoded if isinstance(decoded, list) else [decoded]
+    return [item for item in items if isinstance(item, dict)]

@@ -206,7 +206,8 @@ def test_pushed_relay_commands_notice_disconnection_when_confirmed(kiosk: Signed
 @pytest.mark.postgres
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_postgresql_announces_each_applied_message_at_commit(kiosk: SignedKiosk, db_url: str):
-    """events.publish: LISTEN prepay_changes hears each applied message, once, after commit."""
+    """events.publish: LISTEN prepay_changes hears each applied message, once, after commit --
+    a batch's events in one notification (a JSON array)."""
     import psycopg
 
     conninfo = db_url.replace("postgresql+psycopg://", "postgresql://")
@@ -214,7 +215,9 @@ def test_postgresql_announces_each_applied_message_at_commit(kiosk: SignedKiosk,
         listener.execute("LISTEN prepay_changes")
         kiosk.push(*paid_order_batch())
         kiosk.push(*paid_order_batch())  # duplicates announce nothing
-        heard = [json.loads(n.payload) for n in listener.notifies(timeout=2, stop_after=5)]
+        notes = [json.loads(n.payload) for n in listener.notifies(timeout=2, stop_after=5)]
+    assert len(notes) == 1, "one notification per pushed batch, none for the duplicate"
+    heard = notes[0]
     assert [(e["kind"], e["seq"]) for e in heard] == [
         ("order", 1),
         ("ledger_entry", 2),
