@@ -60,6 +60,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"Settings: {exc.message}", file=sys.stderr)
         return EXIT_ERROR
+    if args.command == "serve" and args.workers > 1 and settings.database_url.startswith("sqlite"):
+        print(
+            f"--workers {args.workers} needs PostgreSQL: SQLite takes one writer at a time, so "
+            "the backend runs one worker on it (that worker serves many kiosks at once). Use "
+            "--db postgresql+psycopg://… for several workers.",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     from backend.db import Database
 
     db = Database(settings.database_url)

@@ -20,13 +20,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from backend import admin_api, sync_api, web
 from backend.context import Backend
-from backend.db import Database
-from backend.errors import BackendError
+from backend.db import Database, is_busy
+from backend.errors import BUSY_MESSAGE, BackendError, DatabaseBusyError
 from backend.secretbox import SecretBox
 from backend.settings import Settings
 from backend.signing import RequestVerifier, SignedRequestsMiddleware
@@ -102,6 +103,14 @@ def create_app(
         if error.status >= 500:
             log.error("%s: %s", error.code, error.message)
         return JSONResponse(error.body(), status_code=error.status)
+
+    @app.exception_handler(OperationalError)
+    def database_error(request: Request, error: OperationalError) -> Response:
+        if not is_busy(error):
+            raise error
+        busy = DatabaseBusyError(BUSY_MESSAGE)
+        log.warning("%s %s: %s", request.method, request.url.path, busy.message)
+        return JSONResponse(busy.body(), status_code=busy.status, headers={"Retry-After": "1"})
 
     @app.exception_handler(RequestValidationError)
     def invalid(request: Request, error: RequestValidationError) -> Response:

@@ -108,3 +108,14 @@ class AlreadyEnrolledError(ConflictError):
 class TooLargeError(BackendError):
     code = "too_large"
     status = 413
+
+
+BUSY_MESSAGE = "the database is busy with another writer: nothing was stored; try again shortly"
+
+
+class DatabaseBusyError(BackendError):
+    """SQLite's write lock stayed taken past the busy timeout (another process writing: a
+    migration, ``user add``). Nothing was changed; the kiosk retries later."""
+
+    code = "database_busy"
+    status = 503

@@ -22,10 +22,21 @@ from sqlalchemy.orm import Session
 
 from backend.db import Database
 from backend.db.base import utcnow
-from backend.db.models import MeterRow, MeterStateRecord, NoticeRecord, RelayRecord
+from backend.db.models import (
+    KioskRow,
+    MeterRow,
+    MeterStateRecord,
+    NoticeRecord,
+    RelayRecord,
+    SiteRow,
+)
+from kiosk.money import format_amount
 from meters.notify import Notice, NoticeKind, Notifier, NotifyError
 
 log = logging.getLogger(__name__)
+
+#: ISO 4217 156 (CNY): the currency of a site the backend cannot find (it always can in practice)
+DEFAULT_CURRENCY = 156
 
 
 def after_meter_state(
@@ -38,6 +49,7 @@ def after_meter_state(
     below zero -- each when crossed, not at every reading."""
     before = previous.credit if previous is not None else None
     meter = f"card meter {state.meter_id}"
+    credit = format_amount(state.credit, _currency(session, state))
     if state.credit < 0 and (before is None or before >= 0):
         return [
             _record(
@@ -45,8 +57,8 @@ def after_meter_state(
                 NoticeKind.EMERGENCY_CREDIT,
                 state,
                 meter,
-                f"Meter {state.meter_id} is running on emergency credit ({state.credit} minor "
-                "units): top up now or the supply will be cut.",
+                f"Meter {state.meter_id} is running on emergency credit ({credit}): top up now "
+                "or the supply will be cut.",
                 {"credit": state.credit, "reading": state.reading},
             )
         ]
@@ -57,12 +69,23 @@ def after_meter_state(
                 NoticeKind.LOW_CREDIT,
                 state,
                 meter,
-                f"Meter {state.meter_id} has {state.credit} minor units of credit left: please top "
-                "up.",
+                f"Meter {state.meter_id} has {credit} of credit left: please top up.",
                 {"credit": state.credit, "reading": state.reading, "threshold": low_credit},
             )
         ]
     return []
+
+
+def _currency(session: Session, state: MeterStateRecord) -> int:
+    """The currency of the meter's site, or else of the reporting kiosk's site (a meter the
+    backend was not told of yet)."""
+    meter = session.get(MeterRow, state.meter_id) if state.meter_id < 2**31 else None
+    site_id = meter.site_id if meter is not None else None
+    if site_id is None:
+        kiosk = session.get(KioskRow, state.kiosk_id)
+        site_id = kiosk.site_id if kiosk is not None else None
+    site = session.get(SiteRow, site_id) if site_id is not None else None
+    return site.currency if site is not None else DEFAULT_CURRENCY
 
 
 def after_relay_command(session: Session, relay: RelayRecord, was_confirmed: bool) -> list[int]:

@@ -22,14 +22,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.concurrency import run_in_threadpool
 
-from backend.db import Database
+from backend.db import Database, is_busy
 from backend.db.models import KioskRow, RequestNonce
 from backend.errors import (
+    BUSY_MESSAGE,
     BackendError,
     BadSignatureError,
+    DatabaseBusyError,
     ReplayedRequestError,
     StaleRequestError,
     TooLargeError,
@@ -183,6 +185,11 @@ class SignedRequestsMiddleware:
         except BackendError as error:
             await _send_error(send, error)
             return
+        except OperationalError as error:
+            if not is_busy(error):
+                raise
+            await _send_error(send, DatabaseBusyError(BUSY_MESSAGE))
+            return
         scope[SCOPE_KEY] = kiosk
         delivered = False
 
@@ -222,6 +229,7 @@ async def _send_error(send: Send, error: BackendError) -> None:
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
+                *([(b"retry-after", b"1")] if isinstance(error, DatabaseBusyError) else []),
             ],
         }
     )

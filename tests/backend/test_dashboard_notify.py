@@ -65,11 +65,11 @@ def test_a_card_meter_falling_below_the_threshold_is_noticed_once(
     )
     ((notice, signed),) = receiver.received
     assert signed and notice["kind"] == "low_credit" and notice["tenant_id"] == 8
-    assert notice["message"] == "Meter 42 has 1200 minor units of credit left: please top up."
+    assert notice["message"] == "Meter 42 has 12.00 CNY of credit left: please top up."
     assert notice["detail"]["credit"] == 12_00 and notice["meter"] == "card meter 42"
 
     notices = section(hooked.get("/dashboard/sites/17").text, "notices")
-    assert notices.count("Meter 42 has") == 1 and "1200 minor units of credit left" in notices
+    assert notices.count("Meter 42 has") == 1 and "12.00 CNY of credit left" in notices
     assert "not delivered" not in notices
 
 
@@ -79,7 +79,7 @@ def test_emergency_credit_is_noticed(hooked: TestClient, receiver: Receiver):
     ((notice, _),) = receiver.received
     assert notice["kind"] == "emergency_credit"
     assert notice["message"] == (
-        "Meter 42 is running on emergency credit (-320 minor units): top up now or the supply "
+        "Meter 42 is running on emergency credit (-3.20 CNY): top up now or the supply "
         "will be cut."
     )
 
@@ -115,4 +115,4 @@ def test_a_notice_that_could_not_be_delivered_says_so_on_the_dashboard(
         manager = signed_in(client, backend_db)
         push(enrol(Admin(client)), message(1, "meter_state", reading(1, 42, 1_000, 5_00, now())))
         notices = section(manager.get("/dashboard/sites/17").text, "notices")
-    assert "Meter 42 has 500 minor units of credit left: please top up. not delivered" in notices
+    assert "Meter 42 has 5.00 CNY of credit left: please top up. not delivered" in notices

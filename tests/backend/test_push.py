@@ -189,7 +189,7 @@ def test_low_and_emergency_credit_are_noticed_once_per_crossing(kiosk: SignedKio
         ("low_credit", 8),
         ("emergency_credit", 8),
     ]
-    assert "1500 minor units" in notices[-1]["message"]
+    assert "15.00 CNY of credit left" in notices[-1]["message"]
 
 
 def test_pushed_relay_commands_notice_disconnection_when_confirmed(kiosk: SignedKiosk, admin):
