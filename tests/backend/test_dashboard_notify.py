@@ -79,8 +79,7 @@ def test_emergency_credit_is_noticed(hooked: TestClient, receiver: Receiver):
     ((notice, _),) = receiver.received
     assert notice["kind"] == "emergency_credit"
     assert notice["message"] == (
-        "Meter 42 is running on emergency credit (-3.20 CNY): top up now or the supply "
-        "will be cut."
+        "Meter 42 is running on emergency credit (-3.20 CNY): top up now or the supply will be cut."
     )
 
 

@@ -1,6 +1,7 @@
 """Every admin screen fits the kiosk's panel in portrait (1080x1920) and landscape (1920x1080):
 no label or button clips its text, in English and in Simplified Chinese, with the content each
-screen loads on entering and with its confirmation or result on show.
+screen loads on entering and with its confirmation or result on show; and the on-screen keyboard,
+opened on each text field, lies inside the window clear of that field with no key's text clipped.
 
 The Chinese case runs once assets/i18n/prepay_zh_CN.ts exists (as the tenant layout test's does);
 the sentences kiosk.admin itself makes (a wrong PIN, a refusal) stay in English there.
@@ -13,7 +14,9 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QWidget
 
 from tests.ui.test_admin_env import AdminUi, admin_ui
+from tests.ui.test_keyboard import geometry_in_window, press, tap_field
 from ui.admin.screens.menu import ENTRIES
+from ui.admin.widgets import text_fields
 from ui.i18n import Language, ts_path
 from ui.layout_check import clipped_texts
 from ui.widgets.screen import Orientation
@@ -48,6 +51,26 @@ def assert_fits(ui: AdminUi, screen: QWidget, what: str) -> None:
         pytest.fail(f"{what} in {ui.window.orientation.name.lower()} clips:\n{found}")
 
 
+def assert_keyboard_fits(ui: AdminUi, screen: QWidget, what: str) -> None:
+    """Tap each text field of ``screen``: the keyboard is inside the window and clear of the field;
+    on the first, no key clips on the letters (with Caps lock, its longest label) or symbols."""
+    fields = [f for f in text_fields(screen) if f.isVisible() and not f.isReadOnly()]
+    for i, field in enumerate(fields):
+        keyboard = tap_field(ui, field)
+        where = f"the keyboard on {what} {field.objectName()}"
+        assert ui.window.rect().contains(keyboard.geometry()), f"{where} is off the window"
+        assert not keyboard.geometry().intersects(geometry_in_window(ui, field)), (
+            f"{where} covers its field"
+        )
+        if i == 0:
+            press(ui, keyboard.shift)
+            press(ui, keyboard.shift)
+            assert_fits(ui, keyboard, f"{where} with caps lock")
+            press(ui, keyboard.page_key)
+            assert_fits(ui, keyboard, f"{where} on the symbols page")
+        press(ui, keyboard.cancel_key)
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("orientation", [Orientation.PORTRAIT, Orientation.LANDSCAPE])
 def test_every_admin_screen_fits_without_clipped_text(qtbot, qapp, tmp_path, orientation, language):
@@ -75,6 +98,7 @@ def check_every_screen(ui: AdminUi) -> None:
     for key, _action in ENTRIES:
         screen = ui.open(key)
         assert_fits(ui, screen, f"admin.{key}")
+        assert_keyboard_fits(ui, screen, f"admin.{key}")
         ui.back()
     # results and questions on show
     read = ui.open("read_card")
@@ -110,7 +134,12 @@ def test_a_screen_turned_round_still_fits(qtbot, qapp, tmp_path):
         ui.sign_in()
         screen = ui.open("issue")
         assert_fits(ui, screen, "admin.issue")
+        keyboard = tap_field(ui, screen.tenant_name)
         ui.window.set_orientation(Orientation.LANDSCAPE)
         assert_fits(ui, screen, "admin.issue turned to landscape")
+        assert_fits(ui, keyboard, "the keyboard turned to landscape")  # open, and placed again
+        assert ui.window.rect().contains(keyboard.geometry())
+        assert not keyboard.geometry().intersects(geometry_in_window(ui, screen.tenant_name))
+        press(ui, keyboard.done_key)
         ui.back()
         assert_fits(ui, ui.controller.menu, "admin.menu turned to landscape")

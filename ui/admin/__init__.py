@@ -4,7 +4,8 @@ Thin by design: every check, permission and audit entry is in :mod:`kiosk.admin`
 render what :class:`kiosk.admin.AdminService` returns and forward taps to it, always off the GUI
 thread (:mod:`ui.worker`).
 
-    controller   AdminController: the screens, the PIN, idle timeout, leaving admin mode
+    controller   AdminController: the screens, the PIN, idle timeout, leaving admin mode, and the
+                 on-screen keyboard bound to every text field (ui.widgets.keyboard)
     calls        AdminCalls: runs service calls for the screens, errors as sentences
     widgets      small shared pieces (number fields on a keypad, confirm bar, text view)
     screens/     one module per screen

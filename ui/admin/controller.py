@@ -7,6 +7,10 @@ on the PIN screen), after ``idle_timeout_s`` seconds without a tap (counted on t
 and not while a service call is under way), or when the service says the staff session is over
 (:meth:`kiosk.admin.AdminService.is_live`, asked on each tick, or a call refused as expired).
 
+Text fields (names, reasons, the tariff JSON) are typed on one on-screen keyboard over the window
+(:class:`ui.widgets.keyboard.KeyboardDock`), bound here to every text field of every admin screen;
+it closes, keeping what was typed, whenever another screen is shown or staff leave.
+
 Every service call runs on the :class:`ui.worker.Runner`; nothing here decides what staff may do.
 """
 
@@ -35,6 +39,8 @@ from ui.admin.screens.replace import ReplaceScreen
 from ui.admin.screens.reprint import ReprintScreen
 from ui.admin.screens.sync import SyncScreen
 from ui.admin.screens.tariffs import TariffsScreen
+from ui.admin.widgets import text_fields
+from ui.widgets.keyboard import KeyboardDock
 from ui.widgets.screen import Orientation
 from ui.window import KioskWindow
 from ui.worker import Runner
@@ -100,6 +106,10 @@ class AdminController(QObject):
         for key, screen in self.functions.items():
             window.add_screen(PREFIX + key, screen)
             screen.back.connect(lambda: self._show(MENU))
+        self.keyboard = KeyboardDock(window)
+        for screen in (self.pin, self.menu, *self.functions.values()):
+            for field in text_fields(screen):
+                self.keyboard.attach(field)
         self.pin.signed_in.connect(self._signed_in)
         self.pin.cancelled.connect(self.leave)
         self.menu.open.connect(self._open)
@@ -147,6 +157,7 @@ class AdminController(QObject):
         if not self._active:
             return
         self._active = False
+        self.keyboard.finish()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
@@ -171,6 +182,7 @@ class AdminController(QObject):
     # -- inside --------------------------------------------------------------------------------
 
     def _show(self, key: str) -> None:
+        self.keyboard.finish()  # what was typed stays in its field
         self.window.show_screen(key)
         self.screen_shown.emit(key)
 

@@ -1,8 +1,10 @@
 """Small pieces the admin screens share: number fields typed on the on-screen keypad, an inline
 confirmation, a read-only monospace text view and a list to pick from.
 
-A kiosk has no hardware keyboard: numbers come from :class:`ui.widgets.keypad.Keypad`. Names and
-reasons are plain line edits for now (a real kiosk adds an on-screen keyboard).
+A kiosk has no hardware keyboard: numbers come from :class:`ui.widgets.keypad.Keypad`, typed into
+:class:`NumberField`; names, reasons and the tariff JSON from the on-screen keyboard
+(:mod:`ui.widgets.keyboard`), which the admin controller binds to every other text field of its
+screens (:func:`text_fields`).
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ class NumberField(QLineEdit):
 
 
 def line_edit(name: str) -> QLineEdit:
-    """A text field (names, reasons, a UID): typed on a keyboard, none is on screen yet."""
+    """A text field (names, reasons, a UID), typed on the on-screen keyboard."""
     widget = QLineEdit()
     widget.setObjectName(name)
     return widget
@@ -103,6 +105,15 @@ class KeypadBinder:
     def _edited(self, field: NumberField) -> None:
         if field is self.target:
             self._load(field.text())
+
+
+def text_fields(root: QWidget) -> list[QLineEdit | QPlainTextEdit]:
+    """The fields under ``root`` typed on the on-screen keyboard: every line edit but the number
+    fields (those have a keypad) and every plain-text edit (read-only ones, the views, open no
+    keyboard: that is checked when one is tapped, as the tariff editor's read-only state changes
+    with the role signed in)."""
+    lines = [f for f in root.findChildren(QLineEdit) if not isinstance(f, NumberField)]
+    return [*lines, *root.findChildren(QPlainTextEdit)]
 
 
 def text_view(name: str) -> QPlainTextEdit:
