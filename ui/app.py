@@ -76,7 +76,10 @@ def build_ui(
     runner = Runner(max_threads=1, parent=window)
     admin_runner = Runner(max_threads=1, parent=window)
     session = session or TenantSession.from_config(kiosk, reader)
-    admin_service = admin_service or AdminService(kiosk, reader)
+    # one printer for both sides: receipts for tenants, reprints and X/Z reports for staff
+    admin_service = admin_service or AdminService(
+        kiosk, reader, printer=getattr(session, "printer", None)
+    )
     tenant = TenantController(window, session, reader, runner)  # type: ignore[arg-type]
     admin = AdminController(window, admin_service, admin_runner)  # type: ignore[arg-type]
 

@@ -136,3 +136,33 @@ def test_audit_log_lists_the_latest_entries_newest_first(qtbot, qapp, tmp_path):
         assert " hardware_check " in lines[0] and " login_ok " in lines[1]
         assert screen.status.text() == f"The latest {len(lines)} entries, newest first."
         assert screen.log.isReadOnly()
+
+
+def test_the_kiosk_app_prints_staff_reports_on_the_configured_printer(qtbot, qapp, tmp_path):
+    """ui.app.build_ui gives admin mode the [printer] the tenant side prints receipts on: a Z
+    report comes out of the printer, not only on screen."""
+    import dataclasses
+
+    from kiosk.config import PrinterConfig
+    from kiosk.demo_site import STAFF_PIN, build_demo_site
+    from tests.ui.test_admin_env import set_pin
+    from ui.app import build_ui
+
+    site = build_demo_site(tmp_path / "demo", set_pin=set_pin)
+    device = tmp_path / "lp0"
+    printer = PrinterConfig(kind="file", path=str(device))
+    site.kiosk.config = dataclasses.replace(site.kiosk.config, printer=printer)
+    kiosk_ui = build_ui(qapp, site.kiosk, site.reader)
+    qtbot.addWidget(kiosk_ui.window)
+    try:
+        site.tap("staff")
+        staff = kiosk_ui.admin_service.login(STAFF_PIN)
+        closed = kiosk_ui.admin_service.day_end(staff)
+        assert closed.printout.printed, closed.printout
+        printed = device.read_bytes().decode("ascii", "replace")
+        assert closed.text.splitlines()[0] in printed
+    finally:
+        kiosk_ui.runner.wait_idle()
+        kiosk_ui.admin_runner.wait_idle()
+        kiosk_ui.window.close()
+        site.close()
