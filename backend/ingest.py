@@ -30,7 +30,7 @@ from pydantic import ValidationError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from backend import events, notify
+from backend import card_reports, events, notify
 from backend.db.base import utcnow
 from backend.db.models import (
     AuditRecord,
@@ -52,6 +52,7 @@ from backend.errors import (
 from backend.sync_schemas import (
     PAYLOADS,
     AuditEntryPayload,
+    CardPayload,
     CardWritePayload,
     LedgerEntryPayload,
     Message,
@@ -379,6 +380,11 @@ class _Projector:
             self._meter_state(message, payload)
         elif isinstance(payload, RelayCommandPayload):
             self._relay_command(message, payload)
+        elif isinstance(payload, CardPayload):
+            # a card issued, blocked or replaced at the kiosk joins the site's card list; it
+            # never raises for the report's data (a refused push would stall the kiosk's outbox)
+            tenant_id = payload.tenant_id
+            card_reports.apply_card_report(self.session, self.kiosk_id, payload)
         self.events.append(
             events.Event(
                 "kiosk",

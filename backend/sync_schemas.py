@@ -24,7 +24,7 @@ from backend.fields import (
     Str200,
     Str255,
 )
-from kiosk.db.models.cards import WriteStatus
+from kiosk.db.models.cards import CardRole, CardStatus, WriteStatus
 from kiosk.db.models.ledger import AccountKind, EntryKind
 from kiosk.sync_protocol import MAX_BATCH, MAX_PAGE, MessageKind
 from kiosk.topup.states import OrderState
@@ -195,6 +195,29 @@ class RelayCommandPayload(_Payload):
     error: Str255 = ""
 
 
+class CardPayload(_Payload):
+    """A card issued, blocked or replaced by staff at a kiosk (backend/card_reports.py). Lenient
+    on purpose: a card the kiosk holds must always pass, or the kiosk's outbox would stall behind
+    it; what the backend cannot take (a serial or id its columns do not hold, an unknown tenant)
+    is sorted out when the report is applied, without refusing the push."""
+
+    uid: Str64
+    role: CardRole
+    serial: Int64
+    site_id: Int64
+    tenant_id: Int64 | None = None
+    staff_id: Int64 | None = None
+    meter_id: Int64 | None = None
+    status: CardStatus
+    issued_at: AwareDatetime | None = None
+    #: the new card of a replacement not finished yet: held blocked until the value is on it
+    held_for_replacement: bool = False
+    #: the card that replaced this one (status replaced)
+    replaced_by: Str64 | None = None
+    #: why staff blocked or replaced it, as they typed it
+    reason: Str255 = ""
+
+
 PAYLOADS: dict[MessageKind, type[_Payload]] = {
     MessageKind.ORDER: OrderPayload,
     MessageKind.LEDGER_ENTRY: LedgerEntryPayload,
@@ -202,4 +225,5 @@ PAYLOADS: dict[MessageKind, type[_Payload]] = {
     MessageKind.AUDIT_ENTRY: AuditEntryPayload,
     MessageKind.METER_STATE: MeterStatePayload,
     MessageKind.RELAY_COMMAND: RelayCommandPayload,
+    MessageKind.CARD: CardPayload,
 }

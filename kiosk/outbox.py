@@ -5,10 +5,13 @@ its message nor a message without its change.
 One mechanism instead of an edit at every call site: :class:`OutboxWriter` listens to the sessions
 of a :class:`kiosk.db.Database` opened with a kiosk id. After each flush it notes which reported
 rows were inserted or changed (orders with their items and transitions, ledger entries, card-write
-journal rows, audit entries, meter states read from cards, relay commands); just before the
-transaction commits it reads each noted row back as committed state, and inserts one message per
-row with the next per-kiosk sequence numbers, taken from a counter row under the same transaction.
-A transaction that rolls back writes nothing.
+journal rows, audit entries, meter states read from cards, relay commands, cards issued, blocked or
+replaced here); just before the transaction commits it reads each noted row back as committed
+state, and inserts one message per row with the next per-kiosk sequence numbers, taken from a
+counter row under the same transaction. A transaction that rolls back writes nothing.
+
+Cards are also reference data the kiosk pulls from the backend: what :mod:`kiosk.sync_apply`
+writes inside :func:`applying_backend_data` is the backend's own and is not reported back.
 
 Rows are found by table name, so a table this module reports need not exist in every schema (a
 table that is missing is simply never touched).
@@ -22,6 +25,7 @@ import enum
 import logging
 import uuid
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +33,7 @@ from sqlalchemy import Connection, Table, event, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk.db.base import Base, utcnow
-from kiosk.db.models import OutboxCounter, OutboxMessage
+from kiosk.db.models import CardStatus, OutboxCounter, OutboxMessage, ReplacementStatus
 from kiosk.sync_protocol import MessageKind
 
 log = logging.getLogger(__name__)
@@ -38,6 +42,8 @@ K = MessageKind
 
 #: session.info key: {(kind, subject id): None} in the order first seen, for this transaction
 _TOUCHED = "kiosk.outbox.touched"
+#: session.info key: True while reference data pulled from the backend is being applied
+_FROM_BACKEND = "kiosk.outbox.from_backend"
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,9 @@ class Tracked:
 
     kind: MessageKind
     subject: str = "id"
+    #: the table also holds reference data pulled from the backend: rows written while a pull is
+    #: applied are the backend's own, and reporting them back would echo every change forever
+    reference: bool = False
 
 
 #: table name -> how its changes are reported
@@ -59,6 +68,10 @@ TRACKED: dict[str, Tracked] = {
     "audit_log": Tracked(K.AUDIT_ENTRY),
     "meter_samples": Tracked(K.METER_STATE),
     "relay_commands": Tracked(K.RELAY_COMMAND),
+    "cards": Tracked(K.CARD, "uid", reference=True),
+    # a replacement learns its new card after the old card was blocked: the old card's report
+    # then names it
+    "card_replacements": Tracked(K.CARD, "old_uid"),
 }
 
 #: where each kind's row lives
@@ -66,10 +79,14 @@ SOURCE_TABLE = {
     K.ORDER: "orders",
     K.LEDGER_ENTRY: "ledger_entries",
     K.CARD_WRITE: "card_writes",
+    K.CARD: "cards",
     K.AUDIT_ENTRY: "audit_log",
     K.METER_STATE: "meter_samples",
     K.RELAY_COMMAND: "relay_commands",
 }
+
+#: the column of each kind's row that the subject names (else "id")
+SOURCE_KEY = {K.CARD: "uid"}
 
 #: messages of one transaction go out in this order: the order before the money and the card
 _KIND_ORDER = {kind: n for n, kind in enumerate(SOURCE_TABLE)}
@@ -92,9 +109,10 @@ class OutboxWriter:
 
     def _after_flush(self, session: Session, _context: Any) -> None:
         touched: dict[tuple[MessageKind, Any], None] = session.info.setdefault(_TOUCHED, {})
+        from_backend = bool(session.info.get(_FROM_BACKEND))
         for obj in (*session.new, *session.dirty):
             tracked = TRACKED.get(getattr(obj, "__tablename__", ""))
-            if tracked is None:
+            if tracked is None or (tracked.reference and from_backend):
                 continue
             if obj not in session.new and not session.is_modified(obj, include_collections=False):
                 continue
@@ -146,6 +164,20 @@ class OutboxWriter:
         )
 
 
+@contextmanager
+def applying_backend_data(session: Session) -> Iterator[None]:
+    """Changes to reference tables (cards) flushed inside the block came from the backend (a
+    pull) and are not reported: sent back, each would come round again as a kiosk's change. The
+    block flushes before it ends, so nothing it changed is flushed after the flag is gone."""
+    before = session.info.get(_FROM_BACKEND, False)
+    session.info[_FROM_BACKEND] = True
+    try:
+        yield
+        session.flush()
+    finally:
+        session.info[_FROM_BACKEND] = before
+
+
 def take_seqs(connection: Connection, kiosk_id: str, count: int) -> int:
     """Reserve ``count`` sequence numbers for ``kiosk_id`` in the caller's transaction; return the
     first. The counter row is locked until commit, so numbers are committed in order too."""
@@ -188,7 +220,8 @@ def snapshot(connection: Connection, kind: MessageKind, subject: Any) -> dict | 
     """The payload of a message about ``subject``: its row as committed now, as JSON data; None when
     the row is gone (a savepoint that inserted it was rolled back)."""
     table = _table(SOURCE_TABLE[kind])
-    row = connection.execute(select(table).where(table.c.id == subject)).mappings().first()
+    key = table.c[SOURCE_KEY.get(kind, "id")]
+    row = connection.execute(select(table).where(key == subject)).mappings().first()
     if row is None:
         return None
     payload = jsonable(row)
@@ -213,7 +246,49 @@ def snapshot(connection: Connection, kind: MessageKind, subject: Any) -> dict | 
             .one()
         )
         payload["account"] = jsonable(account)
+    elif kind is K.CARD:
+        payload.update(_card_context(connection, row["uid"], row["status"]))
     return payload
+
+
+def _card_context(connection: Connection, uid: str, status: Any) -> dict[str, Any]:
+    """What the backend needs besides the card row: whether the card is the new card of a
+    replacement not finished yet (held blocked until the carried value is on it -- not a block
+    to keep), the card that replaced it, and why staff blocked it."""
+    held, replaced_by, reason = False, None, ""
+    replacements = Base.metadata.tables.get("card_replacements")
+    if replacements is not None:
+        held = (
+            connection.scalar(
+                select(replacements.c.id).where(
+                    replacements.c.new_uid == uid,
+                    replacements.c.status == ReplacementStatus.STARTED,
+                )
+            )
+            is not None
+        )
+        replaced = (
+            connection.execute(
+                select(replacements.c.new_uid, replacements.c.reason).where(
+                    replacements.c.old_uid == uid
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if replaced is not None:
+            replaced_by, reason = replaced["new_uid"], replaced["reason"]
+    if jsonable(status) == CardStatus.BLACKLISTED.value and not held:
+        audit = _table("audit_log")
+        detail = connection.scalar(
+            select(audit.c.detail)
+            .where(audit.c.subject == uid, audit.c.action == "card_blocked")
+            .order_by(audit.c.id.desc())
+            .limit(1)
+        )
+        if isinstance(detail, Mapping):
+            reason = str(detail.get("reason", ""))
+    return {"held_for_replacement": held, "replaced_by": replaced_by, "reason": reason[:200]}
 
 
 def jsonable(value: Any) -> Any:

@@ -6,7 +6,8 @@ Everything one pull brought is applied in ONE transaction together with the new 
 crash half-way applies nothing and the next pull starts again from the old cursor. What a row
 refers to is applied before the row (tenants before their meters and cards); deletions go the other
 way round. Nothing here deletes history: a deleted tenant, meter or card that orders or cards still
-refer to is kept (and logged); deleted staff are made inactive.
+refer to is kept (and logged); deleted staff are made inactive. Cards changed here are not
+reported back to the backend (they are its own data: :func:`kiosk.outbox.applying_backend_data`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kiosk import tariff_store
+from kiosk import outbox, tariff_store
 from kiosk.db.base import utcnow
 from kiosk.db.models import (
     AuditEntry,
@@ -70,7 +71,15 @@ def newest(changes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 def apply_changes(
     session: Session, kiosk_id: str, site_id: int, changes: list[dict[str, Any]], cursor: int
 ) -> ApplyReport:
-    """Apply ``changes`` and save ``cursor`` in the caller's transaction."""
+    """Apply ``changes`` and save ``cursor`` in the caller's transaction. The cards written here
+    are the backend's own: the outbox does not report them back."""
+    with outbox.applying_backend_data(session):
+        return _apply_changes(session, kiosk_id, site_id, changes, cursor)
+
+
+def _apply_changes(
+    session: Session, kiosk_id: str, site_id: int, changes: list[dict[str, Any]], cursor: int
+) -> ApplyReport:
     report = ApplyReport()
     rows = newest(changes)
     upserts = [c for c in rows if not c["deleted"]]

@@ -55,6 +55,7 @@ class MessageKind(enum.Enum):
     AUDIT_ENTRY = "audit_entry"  # who did what, why
     METER_STATE = "meter_state"  # a state record a card meter wrote back, read at a tap
     RELAY_COMMAND = "relay_command"  # a networked meter switched, with the reason
+    CARD = "card"  # a card issued, blocked or replaced by staff here: the site's card list
 
 
 def body_hash(body: bytes) -> str:
