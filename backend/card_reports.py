@@ -14,9 +14,11 @@ The rules (docs/sync-api.md, "Cards reported by a kiosk"):
 * the backend's own fields (tenant, meter, serial…) of a card it knows stay as they are: the
   manager's reference data is the master copy;
 * what cannot be applied -- a card or uid of another site, a tenant, meter or staff member the
-  backend does not know, a serial its column cannot hold -- changes nothing and is logged; the
-  message itself is kept as received, like every message. Nothing here raises for bad data: a
-  refused push would stall the kiosk's whole outbox behind one card.
+  backend does not know (a tenant or meter created at the kiosk with the card is reported, and
+  created here by :mod:`backend.reference_reports`, before the card), a serial its column cannot
+  hold -- changes nothing and is logged; the message itself is kept as received, like every
+  message. Nothing here raises for bad data: a refused push would stall the kiosk's whole outbox
+  behind one card.
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ def apply_card_report(
             _apply(session, kiosk_id, site_id, uid, payload, outcome)
     except (BackendError, ValidationError, IntegrityError, DataError) as exc:
         outcome.changes.clear()
-        _problem(outcome, kiosk_id, _why(exc))
+        _problem(outcome, kiosk_id, why_refused(exc))
     if outcome.changes:
         log.info("card %s from kiosk %s: %s", uid, kiosk_id, ", ".join(outcome.changes))
     return outcome
@@ -188,7 +190,9 @@ def _block_reason(kiosk_id: str, payload: CardPayload, bare: bool = False) -> st
     return text[:_REASON_MAX]
 
 
-def _why(exc: Exception) -> str:
+def why_refused(exc: Exception) -> str:
+    """Why the backend refused a report, in a sentence for the log (also for
+    backend.reference_reports)."""
     if isinstance(exc, BackendError):
         return str(exc)
     if isinstance(exc, ValidationError):

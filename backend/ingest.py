@@ -30,7 +30,7 @@ from pydantic import ValidationError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from backend import card_reports, events, notify
+from backend import card_reports, events, notify, reference_reports
 from backend.db.base import utcnow
 from backend.db.models import (
     AuditRecord,
@@ -57,10 +57,12 @@ from backend.sync_schemas import (
     LedgerEntryPayload,
     Message,
     MessageResult,
+    MeterPayload,
     MeterStatePayload,
     OrderPayload,
     PushReply,
     RelayCommandPayload,
+    TenantPayload,
     _Payload,  # the base of every kind's payload
 )
 from kiosk.faults import crash_point
@@ -380,6 +382,14 @@ class _Projector:
             self._meter_state(message, payload)
         elif isinstance(payload, RelayCommandPayload):
             self._relay_command(message, payload)
+        elif isinstance(payload, TenantPayload):
+            # a tenant created at the kiosk (with a card) joins the site's tenants, before the
+            # card's own report; like a card's, it never raises for the report's data
+            tenant_id = payload.id
+            reference_reports.apply_tenant_report(self.session, self.kiosk_id, payload)
+        elif isinstance(payload, MeterPayload):
+            tenant_id = payload.tenant_id
+            reference_reports.apply_meter_report(self.session, self.kiosk_id, payload)
         elif isinstance(payload, CardPayload):
             # a card issued, blocked or replaced at the kiosk joins the site's card list; it
             # never raises for the report's data (a refused push would stall the kiosk's outbox)

@@ -23,6 +23,7 @@ from backend.fields import (
     Str128,
     Str200,
     Str255,
+    Text,
 )
 from kiosk.db.models.cards import CardRole, CardStatus, WriteStatus
 from kiosk.db.models.ledger import AccountKind, EntryKind
@@ -218,6 +219,31 @@ class CardPayload(_Payload):
     reason: Str255 = ""
 
 
+class TenantPayload(_Payload):
+    """A tenant created (or changed) at a kiosk, e.g. with the first card issued for it
+    (backend/reference_reports.py); ``id`` is the tenant id written on its cards. Lenient like
+    :class:`CardPayload`: the name and unit are checked as the manager's would be when the report
+    is applied, without refusing the push."""
+
+    site_id: Int64
+    name: Text = ""
+    unit: Text = ""
+    keep_power: bool = False
+
+
+class MeterPayload(_Payload):
+    """A meter registered (or changed) at a kiosk, e.g. with the card bound to it
+    (backend/reference_reports.py); ``id`` is the meter id written on its cards. Lenient like
+    :class:`CardPayload`. Its ``label`` is the kiosk's own (a networked meter's address there) and
+    is not projected."""
+
+    site_id: Int64
+    tenant_id: Int64 | None = None
+    kind: Text
+    utility: Text
+    tariff_code: Text = ""
+
+
 PAYLOADS: dict[MessageKind, type[_Payload]] = {
     MessageKind.ORDER: OrderPayload,
     MessageKind.LEDGER_ENTRY: LedgerEntryPayload,
@@ -226,4 +252,6 @@ PAYLOADS: dict[MessageKind, type[_Payload]] = {
     MessageKind.METER_STATE: MeterStatePayload,
     MessageKind.RELAY_COMMAND: RelayCommandPayload,
     MessageKind.CARD: CardPayload,
+    MessageKind.TENANT: TenantPayload,
+    MessageKind.METER: MeterPayload,
 }

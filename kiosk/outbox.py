@@ -6,12 +6,15 @@ One mechanism instead of an edit at every call site: :class:`OutboxWriter` liste
 of a :class:`kiosk.db.Database` opened with a kiosk id. After each flush it notes which reported
 rows were inserted or changed (orders with their items and transitions, ledger entries, card-write
 journal rows, audit entries, meter states read from cards, relay commands, cards issued, blocked or
-replaced here); just before the transaction commits it reads each noted row back as committed
-state, and inserts one message per row with the next per-kiosk sequence numbers, taken from a
-counter row under the same transaction. A transaction that rolls back writes nothing.
+replaced here, tenants and meters created here); just before the transaction commits it reads each
+noted row back as committed state, and inserts one message per row with the next per-kiosk
+sequence numbers, taken from a counter row under the same transaction. A transaction that rolls
+back writes nothing.
 
-Cards are also reference data the kiosk pulls from the backend: what :mod:`kiosk.sync_apply`
-writes inside :func:`applying_backend_data` is the backend's own and is not reported back.
+Cards, tenants and meters are also reference data the kiosk pulls from the backend: what
+:mod:`kiosk.sync_apply` writes inside :func:`applying_backend_data` is the backend's own and is not
+reported back. What a message refers to goes out first: a card issued for a tenant and meter
+created with it is reported after them (:data:`SOURCE_TABLE` gives the order).
 
 Rows are found by table name, so a table this module reports need not exist in every schema (a
 table that is missing is simply never touched).
@@ -68,14 +71,21 @@ TRACKED: dict[str, Tracked] = {
     "audit_log": Tracked(K.AUDIT_ENTRY),
     "meter_samples": Tracked(K.METER_STATE),
     "relay_commands": Tracked(K.RELAY_COMMAND),
+    # staff issuing a card for a tenant or meter the kiosk has not heard of create them here
+    "tenants": Tracked(K.TENANT, reference=True),
+    "meters": Tracked(K.METER, reference=True),
     "cards": Tracked(K.CARD, "uid", reference=True),
     # a replacement learns its new card after the old card was blocked: the old card's report
     # then names it
     "card_replacements": Tracked(K.CARD, "old_uid"),
 }
 
-#: where each kind's row lives
+#: where each kind's row lives; the messages of one transaction go out in this order: what a
+#: message refers to before it (a card's tenant and meter before the card), the order before the
+#: money and the card
 SOURCE_TABLE = {
+    K.TENANT: "tenants",
+    K.METER: "meters",
     K.ORDER: "orders",
     K.LEDGER_ENTRY: "ledger_entries",
     K.CARD_WRITE: "card_writes",
@@ -88,7 +98,7 @@ SOURCE_TABLE = {
 #: the column of each kind's row that the subject names (else "id")
 SOURCE_KEY = {K.CARD: "uid"}
 
-#: messages of one transaction go out in this order: the order before the money and the card
+#: the rank of each kind in a transaction's messages (see SOURCE_TABLE)
 _KIND_ORDER = {kind: n for n, kind in enumerate(SOURCE_TABLE)}
 
 
@@ -166,9 +176,10 @@ class OutboxWriter:
 
 @contextmanager
 def applying_backend_data(session: Session) -> Iterator[None]:
-    """Changes to reference tables (cards) flushed inside the block came from the backend (a
-    pull) and are not reported: sent back, each would come round again as a kiosk's change. The
-    block flushes before it ends, so nothing it changed is flushed after the flag is gone."""
+    """Changes to reference tables (tenants, meters, cards) flushed inside the block came from the
+    backend (a pull) and are not reported: sent back, each would come round again as a kiosk's
+    change. The block flushes before it ends, so nothing it changed is flushed after the flag is
+    gone."""
     before = session.info.get(_FROM_BACKEND, False)
     session.info[_FROM_BACKEND] = True
     try:

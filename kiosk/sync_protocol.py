@@ -56,6 +56,8 @@ class MessageKind(enum.Enum):
     METER_STATE = "meter_state"  # a state record a card meter wrote back, read at a tap
     RELAY_COMMAND = "relay_command"  # a networked meter switched, with the reason
     CARD = "card"  # a card issued, blocked or replaced by staff here: the site's card list
+    TENANT = "tenant"  # a tenant created or changed here (e.g. with a card): the site's tenants
+    METER = "meter"  # a meter registered or changed here (e.g. with a card): the site's meters
 
 
 def body_hash(body: bytes) -> str:

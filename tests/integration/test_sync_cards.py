@@ -1,9 +1,12 @@
 """Cards issued, blocked and replaced by staff at a kiosk, synced with the real backend
 (``python -m backend serve`` on SQLite) and two kiosks of one site: the card joins the manager's
 card list and the other kiosk's; a block at one kiosk is refused at the other; a kiosk never
-undoes the manager's blacklist; a card the backend cannot take does not hold up the outbox.
+undoes the manager's blacklist; a card the backend cannot take does not hold up the outbox. A card
+issued for a tenant and meter the kiosk creates with it brings them to the backend first
+(backend/reference_reports.py), so the manager sees the tenant and can blacklist the card.
 
-Needs backend/card_reports.py wired into backend/ingest.py::_apply."""
+Needs backend/card_reports.py and backend/reference_reports.py wired into
+backend/ingest.py::_Projector.apply."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from sqlalchemy import select
 from cardlib.emulator.base import EmulatedCard
 from kiosk.admin.issuing import Issuer, TenantCardRequest
 from kiosk.admin.replacement import Replacer
-from kiosk.db.models import Card, CardRole, CardStatus
+from kiosk.db.models import Card, CardRole, CardStatus, Meter, Tenant
 from kiosk.payments.simulator.client import SimulatorProvider
 from kiosk.payments.simulator.server import PaymentSimulator
 from kiosk.topup.service import BlacklistedCardError
@@ -77,8 +80,12 @@ def uid_of(card: Any) -> str:
 
 
 def issue(kiosk: SyncingKiosk, card: EmulatedCard, serial: int, tenant_id: int = 7) -> str:
-    kiosk.reader.insert(card)
     request = TenantCardRequest(role=CardRole.WALLET, serial=serial, tenant_id=tenant_id)
+    return issue_for(kiosk, card, request)
+
+
+def issue_for(kiosk: SyncingKiosk, card: EmulatedCard, request: TenantCardRequest) -> str:
+    kiosk.reader.insert(card)
     return Issuer(kiosk.db, kiosk.cards, 156).issue(kiosk.reader.connect(), request, STAFF).uid
 
 
@@ -172,9 +179,10 @@ def test_a_card_replaced_at_one_kiosk_is_refused_and_its_new_card_served_at_the_
 
 
 def test_a_card_the_backend_cannot_take_does_not_hold_up_the_outbox(site: Site):
-    # tenant 70 exists only at K1 (created with the card there); the manager has not set it up
+    # tenant 3000000000 exists only at K1 (created with the card there): a kiosk takes tenant ids
+    # up to 2**32 - 1, the backend's columns up to 2**31 - 1, so it refuses tenant and card
     card = cards.ntag215()
-    uid = issue(site.k1, card, 1001, tenant_id=70)
+    uid = issue(site.k1, card, 1001, tenant_id=3_000_000_000)
     other = cards.classic_4k()
     other_uid = issue(site.k1, other, 1002)
     site.sync()  # everything acknowledged: backlog 0
@@ -182,3 +190,86 @@ def test_a_card_the_backend_cannot_take_does_not_hold_up_the_outbox(site: Site):
     assert uid not in listed and listed[other_uid]["status"] == "active"
     assert status_at(site.k1, uid) is CardStatus.ACTIVE  # K1 keeps its card as it was
     assert tap(site.k1, card) == uid
+
+
+# -- tenants and meters created at a kiosk with a card ---------------------------------------------
+
+#: a meter card for tenant 3001 and card meter 4242, which neither the kiosks nor the backend know
+NEW_TENANT_METER_CARD = TenantCardRequest(
+    role=CardRole.METER,
+    serial=3001,
+    tenant_id=3001,
+    tenant_name="Acme Ltd",
+    unit="30F",
+    meter_id=4242,
+    tariff_code="NONE",  # no tariff: top-ups on its cards are plain amounts
+    utility="electricity",
+)
+
+
+def test_a_card_issued_for_a_new_tenant_and_meter_can_be_blacklisted_by_the_manager(site: Site):
+    card = cards.ntag215()
+    uid = issue_for(site.k1, card, NEW_TENANT_METER_CARD)
+    assert [m.kind for m in site.k1.outbox() if m.sent_at is None][:3] == [
+        "tenant",
+        "meter",
+        "card",
+    ]
+    site.sync()
+    # the manager sees the tenant, its meter and its card
+    acme = site.server.admin("GET", "/tenants/3001")
+    assert (acme["site_id"], acme["name"], acme["unit"]) == (SITE, "Acme Ltd", "30F")
+    meters = {m["id"]: m for m in site.server.admin("GET", f"/meters?site_id={SITE}")}
+    assert (meters[4242]["tenant_id"], meters[4242]["kind"], meters[4242]["tariff_code"]) == (
+        3001,
+        "card",
+        "NONE",
+    )
+    listed = site.backend_cards()[uid]
+    assert (listed["tenant_id"], listed["meter_id"], listed["status"]) == (3001, 4242, "active")
+    # K2 pulled all three; neither kiosk sends back what it pulled
+    with site.k2.db.session() as s:
+        tenant, meter = s.get(Tenant, 3001), s.get(Meter, 4242)
+        assert tenant is not None and (tenant.name, tenant.unit) == ("Acme Ltd", "30F")
+        assert meter is not None and meter.tenant_id == 3001
+    assert status_at(site.k2, uid) is CardStatus.ACTIVE
+    assert site.k1.syncer.run_once().pushed == 0 and site.k2.syncer.run_once().pushed == 0
+    assert tap(site.k1, card) == uid
+
+    site.server.admin("POST", f"/cards/{uid}/blacklist", {"reason": "tenant moved out"})
+    site.sync()
+    for kiosk in (site.k1, site.k2):
+        with pytest.raises(BlacklistedCardError):
+            tap(kiosk, card)
+
+
+def test_a_tenant_the_backend_already_has_keeps_the_managers_name(site: Site):
+    # the manager sets up tenant 8 after the kiosks' last pull; staff at K1 issue its card first
+    site.server.admin("PUT", "/tenants/8", {"site_id": SITE, "name": "Zhang & Partners"})
+    request = TenantCardRequest(
+        role=CardRole.WALLET, serial=1008, tenant_id=8, tenant_name="Mr Zhang", unit="8F"
+    )
+    uid = issue_for(site.k1, cards.ntag215(), request)
+    site.sync(site.k1)
+    zhang = site.server.admin("GET", "/tenants/8")
+    assert (zhang["name"], zhang["unit"]) == ("Zhang & Partners", "")
+    assert site.backend_cards()[uid]["tenant_id"] == 8
+    with site.k1.db.session() as s:  # K1 took the manager's copy at its pull
+        assert s.get(Tenant, 8).name == "Zhang & Partners"  # type: ignore[union-attr]
+    assert site.k1.syncer.run_once().pushed == 0
+
+
+def test_a_tenant_of_another_site_is_refused_without_holding_up_the_outbox(site: Site):
+    # tenant 9 is another building's on the backend; K1 does not know it and creates it here
+    site.server.admin("PUT", "/sites/18", {"name": "Other Tower", "currency": 156})
+    site.server.admin("PUT", "/tenants/9", {"site_id": 18, "name": "Unit 9"})
+    card = cards.ntag215()
+    uid = issue(site.k1, card, 1009, tenant_id=9)
+    other = cards.classic_4k()
+    other_uid = issue(site.k1, other, 1010)
+    site.sync()  # everything acknowledged: backlog 0
+    assert site.server.admin("GET", "/tenants/9")["site_id"] == 18
+    assert [t["id"] for t in site.server.admin("GET", f"/tenants?site_id={SITE}")] == [7]
+    listed = site.backend_cards()
+    assert uid not in listed and listed[other_uid]["status"] == "active"
+    assert tap(site.k1, card) == uid  # K1 keeps its card as it was
