@@ -840,6 +840,889 @@
     </message>
 </context>
 <context>
+    <name>admin_messages</name>
+    <message>
+        <source>&apos;{text}&apos; has more than {digits} decimal places.</source>
+        <translation>“{text}”的小数位超过 {digits} 位。</translation>
+    </message>
+    <message>
+        <source>&apos;{text}&apos; is not an amount.</source>
+        <translation>“{text}”不是有效金额。</translation>
+    </message>
+    <message>
+        <source>A PIN is 4 to 8 digits (0-9), nothing else.</source>
+        <translation>PIN 码须为 4 至 8 位数字（0-9），不能含其他字符。</translation>
+    </message>
+    <message>
+        <source>A PIN of consecutive digits (such as 1234) is too easy to guess.</source>
+        <translation>连续数字组成的 PIN 码（如 1234）太容易被猜到。</translation>
+    </message>
+    <message>
+        <source>A PIN of one digit repeated (such as 0000) is too easy to guess.</source>
+        <translation>同一数字重复组成的 PIN 码（如 0000）太容易被猜到。</translation>
+    </message>
+    <message>
+        <source>A PIN of one pair repeated (such as 1212) is too easy to guess.</source>
+        <translation>同一组数字重复组成的 PIN 码（如 1212）太容易被猜到。</translation>
+    </message>
+    <message>
+        <source>A card replacement needs a reason (lost, stolen, broken).</source>
+        <translation>补卡必须填写原因（遗失、被盗、损坏）。</translation>
+    </message>
+    <message>
+        <source>A card serial is a number from 1 to {max}.</source>
+        <translation>卡序列号须为 1 至 {max} 之间的数字。</translation>
+    </message>
+    <message>
+        <source>A manager cannot {action}: ask a manager.</source>
+        <translation>经理无权{action}：请找上级经理。</translation>
+    </message>
+    <message>
+        <source>A meter card needs the meter it is bound to.</source>
+        <translation>水电卡必须绑定一块表。</translation>
+    </message>
+    <message>
+        <source>A meter id is a number from 1 to {max}.</source>
+        <translation>表号须为 1 至 {max} 之间的数字。</translation>
+    </message>
+    <message>
+        <source>A meter measures electricity or water, not {utility}.</source>
+        <translation>表只能计量电或水，不能是 {utility}。</translation>
+    </message>
+    <message>
+        <source>A part of the kiosk failed: {detail}</source>
+        <translation>自助机的某个部件出错：{detail}</translation>
+    </message>
+    <message>
+        <source>A refund needs a reason.</source>
+        <translation>退款必须填写原因。</translation>
+    </message>
+    <message>
+        <source>A staff card carries no value: block it and issue the staff member a new one.</source>
+        <translation>员工卡不储值：请停用该卡，并为该员工发一张新卡。</translation>
+    </message>
+    <message>
+        <source>A staff id is a whole number from 1.</source>
+        <translation>员工编号须为从 1 开始的整数。</translation>
+    </message>
+    <message>
+        <source>A staff member needs a name (1-{max} characters).</source>
+        <translation>员工姓名须为 1 至 {max} 个字符。</translation>
+    </message>
+    <message>
+        <source>A tenant id is a number from 1 to {max}.</source>
+        <translation>租户编号须为 1 至 {max} 之间的数字。</translation>
+    </message>
+    <message>
+        <source>A tenant&apos;s card is a meter card or a wallet card.</source>
+        <translation>租户的卡只能是水电卡或钱包卡。</translation>
+    </message>
+    <message>
+        <source>An operator cannot {action}: ask a manager.</source>
+        <translation>操作员无权{action}：请找经理。</translation>
+    </message>
+    <message>
+        <source>Another Z report was taken at the same time: take the Z report again for the time since.</source>
+        <translation>同一时间已有另一份 Z 报表生成：请为此后的时段重新做 Z 报表。</translation>
+    </message>
+    <message>
+        <source>Backend {url}: {waiting}; {sent}.</source>
+        <translation>后台 {url}：{waiting}；{sent}。</translation>
+    </message>
+    <message>
+        <source>Backend {url}: {waiting}; {sent}; last error: {error}.</source>
+        <translation>后台 {url}：{waiting}；{sent}；最近一次错误：{error}。</translation>
+    </message>
+    <message>
+        <source>Blocking a card needs a reason.</source>
+        <translation>停用卡片必须填写原因。</translation>
+    </message>
+    <message>
+        <source>Card {uid} is already {status}.</source>
+        <translation>卡 {uid} 已是{status}状态。</translation>
+    </message>
+    <message>
+        <source>Card {uid} is {status}: it cannot be replaced.</source>
+        <translation>卡 {uid} 为{status}状态，不能补卡。</translation>
+    </message>
+    <message>
+        <source>Card {uid} was already replaced by {new_uid}.</source>
+        <translation>卡 {uid} 已被卡 {new_uid} 替换。</translation>
+    </message>
+    <message>
+        <source>Debt recovery: {share} % of each top-up</source>
+        <translation>欠款回收：每次充值的 {share} %</translation>
+    </message>
+    <message>
+        <source>Debt recovery: {share} % of each top-up, at most {cap}</source>
+        <translation>欠款回收：每次充值的 {share} %，最多 {cap}</translation>
+    </message>
+    <message>
+        <source>Enter the cash amount taken (more than zero).</source>
+        <translation>请输入收取的现金金额（须大于零）。</translation>
+    </message>
+    <message>
+        <source>Flat rate: {price}</source>
+        <translation>统一单价：{price}</translation>
+    </message>
+    <message>
+        <source>From {start} and above a month: {price}</source>
+        <translation>每月 {start} 及以上：{price}</translation>
+    </message>
+    <message>
+        <source>From {start} to {end} {unit} a month: {price}</source>
+        <translation>每月 {start} 至 {end} {unit}：{price}</translation>
+    </message>
+    <message>
+        <source>Issuing this card did not finish: issue it again to finish it.</source>
+        <translation>此卡发卡未完成：请重新发卡以完成。</translation>
+    </message>
+    <message>
+        <source>Look a card up by tenant, serial number, UID or staff member.</source>
+        <translation>请按租户、序列号、UID 或员工查找卡片。</translation>
+    </message>
+    <message>
+        <source>Meter {meter} already has an active card (serial {serial}): replace that card instead of issuing a second one.</source>
+        <translation>表 {meter} 已有一张有效的卡（序列号 {serial}）：请补换该卡，不要再发第二张。</translation>
+    </message>
+    <message>
+        <source>Meter {meter} belongs to tenant {owner}, not {tenant}.</source>
+        <translation>表 {meter} 属于租户 {owner}，不是租户 {tenant}。</translation>
+    </message>
+    <message>
+        <source>Meter {meter} is a networked meter: it takes no card.</source>
+        <translation>表 {meter} 是联网表，不使用卡。</translation>
+    </message>
+    <message>
+        <source>Meter {meter} is not registered: give its tariff to register it with the card.</source>
+        <translation>表 {meter} 尚未登记：请填写其费率代码，随卡一并登记。</translation>
+    </message>
+    <message>
+        <source>Meter {meter} measures {utility}: no card for it.</source>
+        <translation>表 {meter} 计量的是 {utility}：没有对应的卡。</translation>
+    </message>
+    <message>
+        <source>No card on the reader: put the card on it and try again.</source>
+        <translation>读卡器上没有卡：请放上卡片后重试。</translation>
+    </message>
+    <message>
+        <source>No card reader is connected.</source>
+        <translation>未连接读卡器。</translation>
+    </message>
+    <message>
+        <source>No card reader is connected: cards cannot be read or written.</source>
+        <translation>未连接读卡器：无法读写卡片。</translation>
+    </message>
+    <message>
+        <source>No networked meters are registered.</source>
+        <translation>没有登记任何联网表。</translation>
+    </message>
+    <message>
+        <source>No networked meters are set up on this kiosk.</source>
+        <translation>本机未设置联网表。</translation>
+    </message>
+    <message>
+        <source>No receipt printer is set up: receipts are shown on screen.</source>
+        <translation>未设置小票打印机：小票显示在屏幕上。</translation>
+    </message>
+    <message>
+        <source>No sync backend is configured yet: {waiting}.</source>
+        <translation>尚未配置同步后台：{waiting}。</translation>
+    </message>
+    <message>
+        <source>Not enough credit on the card.</source>
+        <translation>卡内余额不足。</translation>
+    </message>
+    <message>
+        <source>Only paid top-ups not yet on a card can be refunded (this one is {state}).</source>
+        <translation>只有已付款但尚未写入卡内的充值可以退款（此订单状态为：{state}）。</translation>
+    </message>
+    <message>
+        <source>Order {order} has no receipt: only finished top-ups have one.</source>
+        <translation>订单 {order} 没有小票：只有已完成的充值才有小票。</translation>
+    </message>
+    <message>
+        <source>Serial {serial} is already card {uid} ({status}): check the number printed on the card.</source>
+        <translation>序列号 {serial} 已属于卡 {uid}（{status}）：请核对卡面上印的号码。</translation>
+    </message>
+    <message>
+        <source>Serial {serial} is already card {uid}: check the number printed on the new card.</source>
+        <translation>序列号 {serial} 已属于卡 {uid}：请核对新卡卡面上印的号码。</translation>
+    </message>
+    <message>
+        <source>Show between 1 and {max} audit entries, not {n}.</source>
+        <translation>显示的审计记录数须在 1 至 {max} 之间，不能是 {n}。</translation>
+    </message>
+    <message>
+        <source>Show between 1 and {max} orders, not {n}.</source>
+        <translation>显示的订单数须在 1 至 {max} 之间，不能是 {n}。</translation>
+    </message>
+    <message>
+        <source>Signed out after {minutes} minutes without use: tap your staff card again.</source>
+        <translation>已闲置 {minutes} 分钟，系统已自动退出：请重新刷员工卡。</translation>
+    </message>
+    <message>
+        <source>Site {site} is not set up in this database.</source>
+        <translation>此数据库中尚未设置站点 {site}。</translation>
+    </message>
+    <message>
+        <source>Staff id {staff_id} is already {name}.</source>
+        <translation>员工编号 {staff_id} 已被 {name} 使用。</translation>
+    </message>
+    <message>
+        <source>Tariff {code} has no version {version}.</source>
+        <translation>费率 {code} 没有第 {version} 版。</translation>
+    </message>
+    <message>
+        <source>Tariff: this is not JSON (line {line}, column {column}: {problem}).</source>
+        <translation>费率：这不是有效的 JSON（第 {line} 行，第 {column} 列：{problem}）。</translation>
+    </message>
+    <message>
+        <source>Tariff: {field}: {problem}</source>
+        <translation>费率：{field}：{problem}</translation>
+    </message>
+    <message>
+        <source>Tariff: {problem}</source>
+        <translation>费率：{problem}</translation>
+    </message>
+    <message>
+        <source>That amount does not fit on the card.</source>
+        <translation>卡内放不下这么多金额。</translation>
+    </message>
+    <message>
+        <source>The &apos;{name}&apos; time needs a time zone.</source>
+        <translation>“{name}”时间必须带时区。</translation>
+    </message>
+    <message>
+        <source>The amount is not valid: {detail}</source>
+        <translation>金额无效：{detail}</translation>
+    </message>
+    <message>
+        <source>The amount must be more than zero.</source>
+        <translation>金额必须大于零。</translation>
+    </message>
+    <message>
+        <source>The card could not be used.</source>
+        <translation>此卡无法使用。</translation>
+    </message>
+    <message>
+        <source>The card did not answer a command: hold it still on the reader and try again.</source>
+        <translation>卡片未响应指令：请把卡在读卡器上放稳后重试。</translation>
+    </message>
+    <message>
+        <source>The card does not allow this operation.</source>
+        <translation>此卡不允许该操作。</translation>
+    </message>
+    <message>
+        <source>The card holds something other than what was planned for it.</source>
+        <translation>此卡上的数据与计划写入的不一致。</translation>
+    </message>
+    <message>
+        <source>The card may already hold this credit: tap the card first.</source>
+        <translation>此金额可能已写入卡内：请先让租户刷卡。</translation>
+    </message>
+    <message>
+        <source>The card reader is not working: check its cable, or call a technician.</source>
+        <translation>读卡器工作不正常：请检查连接线，或联系技术人员。</translation>
+    </message>
+    <message>
+        <source>The card refused this site&apos;s key: it belongs to another site or was tampered with.</source>
+        <translation>卡片拒绝了本站点的密钥：它属于其他站点，或已被篡改。</translation>
+    </message>
+    <message>
+        <source>The card was taken away before the credit was written.</source>
+        <translation>写入金额前卡已被拿走。</translation>
+    </message>
+    <message>
+        <source>The card was taken away before the credit was written: the cash is recorded and the credit goes onto the card at its next tap.</source>
+        <translation>写入金额前卡已被拿走：现金已记账，金额将在下次刷卡时写入卡内。</translation>
+    </message>
+    <message>
+        <source>The card was taken away too early: put it back on the reader and try again.</source>
+        <translation>卡片拿开得太早：请放回读卡器后重试。</translation>
+    </message>
+    <message>
+        <source>The card was taken away while it was being issued. Put it back and try again: it resumes.</source>
+        <translation>发卡过程中卡被拿走了。请放回卡片后重试：将从中断处继续。</translation>
+    </message>
+    <message>
+        <source>The card was taken away while the credit was being written. Put it back and try again: it resumes.</source>
+        <translation>写入充值金额时卡被拿走了。请放回卡片后重试：将从中断处继续。</translation>
+    </message>
+    <message>
+        <source>The card was taken away while the new card was being issued. Put it back and try again: it resumes.</source>
+        <translation>发行新卡过程中卡被拿走了。请放回卡片后重试：将从中断处继续。</translation>
+    </message>
+    <message>
+        <source>The card was taken away while the new card was being written. Put it back and try again: it resumes.</source>
+        <translation>写入新卡过程中卡被拿走了。请放回卡片后重试：将从中断处继续。</translation>
+    </message>
+    <message>
+        <source>The card was taken away while the value was being written to the new card. Put it back and try again: it resumes.</source>
+        <translation>向新卡写入金额时卡被拿走了。请放回卡片后重试：将从中断处继续。</translation>
+    </message>
+    <message>
+        <source>The card was written after the last write recorded here (its counter reached {host}, the last known record is {counter}): by a service terminal or another kiosk. Its value since is not known here.</source>
+        <translation>此卡在本机最后记录的写入之后又被写入过（其计数器已到 {host}，最后已知记录为 {counter}），可能是服务终端或其他自助机所为。此后卡内金额本机无从得知。</translation>
+    </message>
+    <message>
+        <source>The cash is on the card.</source>
+        <translation>现金已充入卡内。</translation>
+    </message>
+    <message>
+        <source>The data on this card failed its security check.</source>
+        <translation>此卡上的数据未通过安全校验。</translation>
+    </message>
+    <message>
+        <source>The data on this card is not in a format this kiosk understands.</source>
+        <translation>此卡上的数据格式本机无法识别。</translation>
+    </message>
+    <message>
+        <source>The database cannot be written: {error}.</source>
+        <translation>数据库无法写入：{error}。</translation>
+    </message>
+    <message>
+        <source>The date a tariff is valid from needs a time zone.</source>
+        <translation>费率的生效时间必须带时区。</translation>
+    </message>
+    <message>
+        <source>The kiosk&apos;s clock ({now}) is before the end of Z {z} ({end}): set the clock right, then take the Z report.</source>
+        <translation>自助机时钟（{now}）早于 Z {z} 的结束时间（{end}）：请先校准时钟，再做 Z 报表。</translation>
+    </message>
+    <message>
+        <source>The largest top-up is {max}.</source>
+        <translation>单次充值最多 {max}。</translation>
+    </message>
+    <message>
+        <source>The last write to this card did not finish: tap it again to finish it.</source>
+        <translation>上次写卡未完成：请再刷一次卡以完成写入。</translation>
+    </message>
+    <message>
+        <source>The meters could not be set up: {detail}</source>
+        <translation>无法设置联网表：{detail}</translation>
+    </message>
+    <message>
+        <source>The new card holds something other than the replacement wrote: use another blank card.</source>
+        <translation>新卡上的数据与补卡写入的不一致：请换一张空白卡。</translation>
+    </message>
+    <message>
+        <source>The new card was written since it was issued: use another blank card.</source>
+        <translation>新卡发行后已被写入过：请换一张空白卡。</translation>
+    </message>
+    <message>
+        <source>The payment provider cannot be reached: {detail}</source>
+        <translation>无法连接支付服务商：{detail}</translation>
+    </message>
+    <message>
+        <source>The payment provider refused: {detail}</source>
+        <translation>支付服务商拒绝了请求：{detail}</translation>
+    </message>
+    <message>
+        <source>The payment provider reported a problem: {detail}</source>
+        <translation>支付服务商报告了问题：{detail}</translation>
+    </message>
+    <message>
+        <source>The receipt could not be made: {detail}</source>
+        <translation>无法生成小票：{detail}</translation>
+    </message>
+    <message>
+        <source>The smallest top-up is {min}.</source>
+        <translation>单次充值最少 {min}。</translation>
+    </message>
+    <message>
+        <source>The top-up cannot go on: {detail}</source>
+        <translation>充值无法继续：{detail}</translation>
+    </message>
+    <message>
+        <source>There is no Z report {z} on this kiosk.</source>
+        <translation>本机没有第 {z} 号 Z 报表。</translation>
+    </message>
+    <message>
+        <source>There is no card {uid} here.</source>
+        <translation>本处没有卡 {uid}。</translation>
+    </message>
+    <message>
+        <source>There is no order {order}.</source>
+        <translation>没有订单 {order}。</translation>
+    </message>
+    <message>
+        <source>There is no staff member {staff_id}.</source>
+        <translation>没有编号为 {staff_id} 的员工。</translation>
+    </message>
+    <message>
+        <source>There is no tariff {code}.</source>
+        <translation>没有费率 {code}。</translation>
+    </message>
+    <message>
+        <source>This PIN is a pattern on the keypad: too easy to guess.</source>
+        <translation>此 PIN 码是键盘上的固定图案，太容易被猜到。</translation>
+    </message>
+    <message>
+        <source>This card belongs to another building.</source>
+        <translation>此卡属于其他楼栋。</translation>
+    </message>
+    <message>
+        <source>This card can be topped up by {limit} a day; {left} is left for today.</source>
+        <translation>此卡每天最多可充值 {limit}；今天还可充值 {left}。</translation>
+    </message>
+    <message>
+        <source>This card cannot be used for that.</source>
+        <translation>此卡不能用于该操作。</translation>
+    </message>
+    <message>
+        <source>This card has been blocked: it cannot be topped up.</source>
+        <translation>此卡已被停用，不能充值。</translation>
+    </message>
+    <message>
+        <source>This card has not been issued yet.</source>
+        <translation>此卡尚未发行。</translation>
+    </message>
+    <message>
+        <source>This card has too little memory for a prepaid card.</source>
+        <translation>此卡存储空间太小，不能用作预付费卡。</translation>
+    </message>
+    <message>
+        <source>This card holds an old copy of its data.</source>
+        <translation>此卡存的是旧的数据副本。</translation>
+    </message>
+    <message>
+        <source>This card is already issued ({role} card, serial {serial}, staff {holder}): to replace a lost card use Replace.</source>
+        <translation>此卡已发行（{role}卡，序列号 {serial}，员工 {holder}）：补换遗失的卡请使用“挂失补卡”。</translation>
+    </message>
+    <message>
+        <source>This card is already issued ({role} card, serial {serial}, tenant {holder}): to replace a lost card use Replace.</source>
+        <translation>此卡已发行（{role}卡，序列号 {serial}，租户 {holder}）：补换遗失的卡请使用“挂失补卡”。</translation>
+    </message>
+    <message>
+        <source>This card is already issued here ({role} card, serial {serial}): use a blank card for the replacement.</source>
+        <translation>此卡已在本处发行（{role}卡，序列号 {serial}）：补卡请使用空白卡。</translation>
+    </message>
+    <message>
+        <source>This card is already issued here ({role} card, serial {serial}, {status}): it cannot be issued again.</source>
+        <translation>此卡已在本处发行（{role}卡，序列号 {serial}，{status}）：不能再次发卡。</translation>
+    </message>
+    <message>
+        <source>This card is already issued.</source>
+        <translation>此卡已发行。</translation>
+    </message>
+    <message>
+        <source>This card is already issued: use a blank card for the replacement.</source>
+        <translation>此卡已发行：补卡请使用空白卡。</translation>
+    </message>
+    <message>
+        <source>This card is locked after too many wrong codes.</source>
+        <translation>此卡因密码错误次数过多已被锁定。</translation>
+    </message>
+    <message>
+        <source>This card is not known here: it does not open admin mode.</source>
+        <translation>本机不认识这张卡，无法进入管理模式。</translation>
+    </message>
+    <message>
+        <source>This is not a staff card: it does not open admin mode.</source>
+        <translation>这不是员工卡，无法进入管理模式。</translation>
+    </message>
+    <message>
+        <source>This is not the new card: put it back on the reader.</source>
+        <translation>这不是新卡：请把新卡放回读卡器。</translation>
+    </message>
+    <message>
+        <source>This is the card being replaced: put the NEW card on the reader.</source>
+        <translation>这是要被替换的旧卡：请把新卡放到读卡器上。</translation>
+    </message>
+    <message>
+        <source>This kind of card is not supported here.</source>
+        <translation>本处不支持此类卡片。</translation>
+    </message>
+    <message>
+        <source>This reader or card cannot do that.</source>
+        <translation>此读卡器或卡片不支持该操作。</translation>
+    </message>
+    <message>
+        <source>This staff card does not match its record: ask a manager.</source>
+        <translation>此员工卡与系统记录不符：请联系经理。</translation>
+    </message>
+    <message>
+        <source>This staff card has been blocked: ask a manager for a new one.</source>
+        <translation>此员工卡已被停用：请找经理补办新卡。</translation>
+    </message>
+    <message>
+        <source>This staff member is no longer active here.</source>
+        <translation>该员工已不在本处任职。</translation>
+    </message>
+    <message>
+        <source>This top-up is being moved onto a replacement card: finish the replacement first.</source>
+        <translation>此充值正在转入一张补办的新卡：请先完成补卡。</translation>
+    </message>
+    <message>
+        <source>Too many wrong PINs: admin mode is locked for this card until {until}.</source>
+        <translation>PIN 码错误次数过多：此卡的管理模式已锁定至 {until}。</translation>
+    </message>
+    <message>
+        <source>Unknown role {role}: choose one of {roles}.</source>
+        <translation>未知角色 {role}：请从 {roles} 中选择。</translation>
+    </message>
+    <message>
+        <source>Writable; {size} MB.</source>
+        <translation>可写入；{size} MB。</translation>
+    </message>
+    <message>
+        <source>Written to, but its size cannot be read: {error}.</source>
+        <translation>已写入，但无法读取数据库大小：{error}。</translation>
+    </message>
+    <message>
+        <source>Wrong PIN. {n} attempt left before admin mode locks.</source>
+        <translation>PIN 码错误。再错 {n} 次，管理模式将被锁定。</translation>
+    </message>
+    <message>
+        <source>Wrong PIN. {n} attempts left before admin mode locks.</source>
+        <translation>PIN 码错误。再错 {n} 次，管理模式将被锁定。</translation>
+    </message>
+    <message>
+        <source>You are signed out: tap your staff card and enter your PIN.</source>
+        <translation>您已退出登录：请刷员工卡并输入 PIN 码。</translation>
+    </message>
+    <message>
+        <source>Your staff card or account is no longer active.</source>
+        <translation>您的员工卡或账户已停用。</translation>
+    </message>
+    <message>
+        <source>Z {z} was taken meanwhile ({when}): take the Z report again for the time since.</source>
+        <translation>期间已有人做了 Z {z}（{when}）：请为此后的时段重新做 Z 报表。</translation>
+    </message>
+    <message>
+        <source>a write whose outcome was never learned (counter {counter}), taken as made: its top-up is delivered on the new card</source>
+        <translation>一次结果未知的写入（计数器 {counter}），按已写入处理：其充值将转入新卡</translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation>有效</translation>
+    </message>
+    <message>
+        <source>amount chosen</source>
+        <translation>已选金额</translation>
+    </message>
+    <message>
+        <source>as decided when this replacement began</source>
+        <translation>按开始补卡时确定的金额</translation>
+    </message>
+    <message>
+        <source>as issued: this kiosk has not written to it since</source>
+        <translation>发卡时的记录：此后本机未再写入此卡</translation>
+    </message>
+    <message>
+        <source>blacklisted</source>
+        <translation>已停用</translation>
+    </message>
+    <message>
+        <source>block card</source>
+        <translation>停用卡片</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>card read</source>
+        <translation>已读卡</translation>
+    </message>
+    <message>
+        <source>cash</source>
+        <translation>现金</translation>
+    </message>
+    <message>
+        <source>cash topup</source>
+        <translation>现金充值</translation>
+    </message>
+    <message>
+        <source>change own pin</source>
+        <translation>修改自己的 PIN 码</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>闭合（供电中）</translation>
+    </message>
+    <message>
+        <source>credit pending</source>
+        <translation>待写入卡</translation>
+    </message>
+    <message>
+        <source>database</source>
+        <translation>数据库</translation>
+    </message>
+    <message>
+        <source>day end</source>
+        <translation>日结</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>electricity</source>
+        <translation>电</translation>
+    </message>
+    <message>
+        <source>expired</source>
+        <translation>已过期</translation>
+    </message>
+    <message>
+        <source>hardware check</source>
+        <translation>做硬件检测</translation>
+    </message>
+    <message>
+        <source>issue card</source>
+        <translation>发卡</translation>
+    </message>
+    <message>
+        <source>issue staff card</source>
+        <translation>发员工卡</translation>
+    </message>
+    <message>
+        <source>last sent {when}</source>
+        <translation>最近一次发送于 {when}</translation>
+    </message>
+    <message>
+        <source>meter</source>
+        <translation>水电</translation>
+    </message>
+    <message>
+        <source>meter {meter}</source>
+        <translation>表 {meter}</translation>
+    </message>
+    <message>
+        <source>networked meters</source>
+        <translation>联网表</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>nothing sent yet</source>
+        <translation>尚未发送过任何消息</translation>
+    </message>
+    <message>
+        <source>nothing waits</source>
+        <translation>没有待发送的消息</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>断开（已断电）</translation>
+    </message>
+    <message>
+        <source>order created</source>
+        <translation>已下单</translation>
+    </message>
+    <message>
+        <source>paid</source>
+        <translation>已付款</translation>
+    </message>
+    <message>
+        <source>payments ({provider})</source>
+        <translation>支付（{provider}）</translation>
+    </message>
+    <message>
+        <source>printer</source>
+        <translation>打印机</translation>
+    </message>
+    <message>
+        <source>publish tariff</source>
+        <translation>发布费率</translation>
+    </message>
+    <message>
+        <source>read card</source>
+        <translation>读卡</translation>
+    </message>
+    <message>
+        <source>reader</source>
+        <translation>读卡器</translation>
+    </message>
+    <message>
+        <source>refund</source>
+        <translation>退款</translation>
+    </message>
+    <message>
+        <source>refund pending</source>
+        <translation>退款中</translation>
+    </message>
+    <message>
+        <source>refunded</source>
+        <translation>已退款</translation>
+    </message>
+    <message>
+        <source>replace card</source>
+        <translation>挂失补卡</translation>
+    </message>
+    <message>
+        <source>replaced</source>
+        <translation>已替换</translation>
+    </message>
+    <message>
+        <source>reprint</source>
+        <translation>补打小票</translation>
+    </message>
+    <message>
+        <source>service</source>
+        <translation>服务</translation>
+    </message>
+    <message>
+        <source>set pin</source>
+        <translation>设置 PIN 码</translation>
+    </message>
+    <message>
+        <source>staff</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <source>staff credit</source>
+        <translation>员工补记</translation>
+    </message>
+    <message>
+        <source>sync</source>
+        <translation>同步</translation>
+    </message>
+    <message>
+        <source>sync status</source>
+        <translation>查看同步状态</translation>
+    </message>
+    <message>
+        <source>the last write this kiosk made to it (counter {counter})</source>
+        <translation>本机最后一次写入此卡的记录（计数器 {counter}）</translation>
+    </message>
+    <message>
+        <source>view audit</source>
+        <translation>查看审计日志</translation>
+    </message>
+    <message>
+        <source>view orders</source>
+        <translation>查看订单</translation>
+    </message>
+    <message>
+        <source>view tariffs</source>
+        <translation>查看费率</translation>
+    </message>
+    <message>
+        <source>wallet</source>
+        <translation>钱包</translation>
+    </message>
+    <message>
+        <source>water</source>
+        <translation>水</translation>
+    </message>
+    <message>
+        <source>write pending</source>
+        <translation>写卡中</translation>
+    </message>
+    <message>
+        <source>written</source>
+        <translation>已写卡</translation>
+    </message>
+    <message>
+        <source>x report</source>
+        <translation>做 X 报表</translation>
+    </message>
+    <message>
+        <source>{address} answers: {energy} Wh, relay {relay}.</source>
+        <translation>{address} 有响应：{energy} Wh，继电器{relay}。</translation>
+    </message>
+    <message>
+        <source>{address} does not answer: {detail}</source>
+        <translation>{address} 无响应：{detail}</translation>
+    </message>
+    <message>
+        <source>{first} {second}</source>
+        <translation>{first}{second}</translation>
+    </message>
+    <message>
+        <source>{label}: {amount} per month</source>
+        <translation>{label}：每月 {amount}</translation>
+    </message>
+    <message>
+        <source>{label}: {amount} per top-up</source>
+        <translation>{label}：每次充值 {amount}</translation>
+    </message>
+    <message>
+        <source>{name} (other times): {price}</source>
+        <translation>{name}（其他时段）：{price}</translation>
+    </message>
+    <message>
+        <source>{name} already has an active staff card (serial {serial}): block it first if it is lost.</source>
+        <translation>{name} 已有一张有效的员工卡（序列号 {serial}）：如已遗失，请先停用该卡。</translation>
+    </message>
+    <message>
+        <source>{name} has no PIN yet: set one with `prepay-kiosk staff pin --id {staff_id}`.</source>
+        <translation>{name} 尚未设置 PIN 码：请用 `prepay-kiosk staff pin --id {staff_id}` 设置。</translation>
+    </message>
+    <message>
+        <source>{name} is no longer active here.</source>
+        <translation>{name} 已不在本处任职。</translation>
+    </message>
+    <message>
+        <source>{name} {start}-{end}: {price}</source>
+        <translation>{name} {start}-{end}：{price}</translation>
+    </message>
+    <message>
+        <source>{n} earlier write(s) to this card were never settled (orders {orders}): they are not carried; settle them with the tenant.</source>
+        <translation>此卡有 {n} 次较早的写入一直未结清（订单 {orders}）：不转入新卡，请与租户核对处理。</translation>
+    </message>
+    <message>
+        <source>{n} message waits, the oldest from {when}</source>
+        <translation>{n} 条消息待发送，最早的来自 {when}</translation>
+    </message>
+    <message>
+        <source>{n} messages wait, the oldest from {when}</source>
+        <translation>{n} 条消息待发送，最早的来自 {when}</translation>
+    </message>
+    <message>
+        <source>{problem}</source>
+        <translation>打印机故障：{problem}</translation>
+    </message>
+    <message>
+        <source>{provider} answers (it refused the test query: {detail}).</source>
+        <translation>{provider} 有响应（它拒绝了测试查询：{detail}）。</translation>
+    </message>
+    <message>
+        <source>{provider} answers.</source>
+        <translation>{provider} 有响应。</translation>
+    </message>
+    <message>
+        <source>{provider} cannot be reached: {detail}</source>
+        <translation>无法连接 {provider}：{detail}</translation>
+    </message>
+    <message>
+        <source>{reader} answers; a card is on it.</source>
+        <translation>{reader} 有响应；读卡器上有卡。</translation>
+    </message>
+    <message>
+        <source>{reader} answers; no card on it.</source>
+        <translation>{reader} 有响应；读卡器上无卡。</translation>
+    </message>
+    <message>
+        <source>{reader}: {problem}</source>
+        <translation>{reader}：{problem}</translation>
+    </message>
+    <message>
+        <source>{ref} is older than the newest version, v{newest}: publish a new price as v{next}.</source>
+        <translation>{ref} 比最新版本 v{newest} 旧：新价格请发布为 v{next}。</translation>
+    </message>
+    <message>
+        <source>{ref}: {name}</source>
+        <translation>{ref}：{name}</translation>
+    </message>
+    <message>
+        <source>{state}</source>
+        <translation>打印机状态：{state}</translation>
+    </message>
+    <message>
+        <source>{utility}, {currency}, time zone {timezone}</source>
+        <translation>{utility}，{currency}，时区 {timezone}</translation>
+    </message>
+    <message>
+        <source>{warning} Confirm to carry the last known value anyway.</source>
+        <translation>{warning}如仍要转入最后已知的金额，请确认。</translation>
+    </message>
+</context>
+<context>
     <name>messages</name>
     <message>
         <source>Amounts in {currency} have at most {digits} decimal places.</source>

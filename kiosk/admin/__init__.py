@@ -2,7 +2,9 @@
 block and replace cards, take cash, refund, reprint, read any card for diagnosis, set tariffs, run
 the X and Z reports, and check the hardware and sync.
 
+    messages     every sentence for staff by key (Sentence: key + values; English for logs)
     errors       AdminError and its shallow tree: a sentence and a stable code
+    lower        the errors of the layers below as admin mode says them; typed cash amounts
     roles        operator and manager, and which actions each may take
     auth         PINs (argon2id), sign-in with lockout, idle sessions
     audit        writing and reading the audit log

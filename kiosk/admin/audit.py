@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.admin.errors import InvalidInputError
+from kiosk.admin.messages import say
 from kiosk.db import Database
 from kiosk.db.models import AuditEntry
 
@@ -65,10 +66,10 @@ def audit_log(
     """The newest entries first, at most ``limit`` (1..1000), filtered by exact actor, action and
     subject and by time (``since`` inclusive, ``until`` exclusive, aware datetimes)."""
     if not 1 <= limit <= MAX_ROWS:
-        raise InvalidInputError(f"Show between 1 and {MAX_ROWS} audit entries, not {limit}.")
+        raise InvalidInputError(say("audit_limit", max=MAX_ROWS, n=limit))
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
-            raise InvalidInputError(f"The '{name}' time needs a time zone.")
+            raise InvalidInputError(say("audit_time_zone", name=name))
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if actor:
         query = query.where(AuditEntry.actor == actor)

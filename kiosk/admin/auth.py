@@ -40,6 +40,7 @@ from kiosk.admin.errors import (
     SessionExpiredError,
     WeakPinError,
 )
+from kiosk.admin.messages import Sentence, say
 from kiosk.admin.roles import StaffRole, parse_role
 from kiosk.db import Database
 from kiosk.db.base import utcnow
@@ -57,16 +58,16 @@ LOGIN_LOCKED = "login_locked"
 def check_pin(pin: str) -> None:
     """Refuse a PIN that is not 4-8 digits or that is among the first a thief would try."""
     if not PIN_PATTERN.fullmatch(pin):
-        raise WeakPinError("A PIN is 4 to 8 digits (0-9), nothing else.")
+        raise WeakPinError(say("pin_format"))
     if len(set(pin)) == 1:
-        raise WeakPinError("A PIN of one digit repeated (such as 0000) is too easy to guess.")
+        raise WeakPinError(say("pin_repeated"))
     steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:], strict=False)}
     if steps in ({1}, {9}):
-        raise WeakPinError("A PIN of consecutive digits (such as 1234) is too easy to guess.")
+        raise WeakPinError(say("pin_consecutive"))
     if pin == (pin[:2] * len(pin))[: len(pin)]:
-        raise WeakPinError("A PIN of one pair repeated (such as 1212) is too easy to guess.")
+        raise WeakPinError(say("pin_pair"))
     if pin in COMMON_PINS:
-        raise WeakPinError("This PIN is a pattern on the keypad: too easy to guess.")
+        raise WeakPinError(say("pin_keypad_pattern"))
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ class StaffAuth:
         with self.db.session() as s:
             staff = s.get(Staff, staff_id)
             if staff is None:
-                raise NotFoundError(f"There is no staff member {staff_id}.")
+                raise NotFoundError(say("no_staff_member", staff_id=staff_id))
             staff.pin_hash, staff.failed_attempts, staff.locked_until = hashed, 0, None
             audit.record(
                 s, actor, "pin_set", audit.staff_actor(staff_id), {"staff": staff_id}, self.clock()
@@ -161,8 +162,7 @@ class StaffAuth:
             self._verify(self._dummy, pin)
             self._audit(actor, LOGIN_FAILED, uid, {"reason": "no_pin"})
             raise LoginRefusedError(
-                f"{name} has no PIN yet: set one with `prepay-kiosk staff pin --id {staff_id}`.",
-                code="no_pin",
+                say("login_no_pin", name=name, staff_id=staff_id), code="no_pin"
             )
         if self._verify(pin_hash, pin):
             return self._signed_in(staff_id, name, role_text, pin_hash, pin, uid, now)
@@ -230,13 +230,11 @@ class StaffAuth:
         with self._lock:
             live = self._sessions.get(session.session_id)
         if live is None:
-            raise SessionExpiredError("You are signed out: tap your staff card and enter your PIN.")
+            raise SessionExpiredError(say("signed_out"))
         if now - live.last_active > self.policy.idle_timeout:
             minutes = int(self.policy.idle_timeout.total_seconds() // 60)
             self._end(session, "session_expired", {"idle_minutes": minutes})
-            raise SessionExpiredError(
-                f"Signed out after {minutes} minutes without use: tap your staff card again."
-            )
+            raise SessionExpiredError(say("signed_out_idle", minutes=minutes))
         with self.db.session() as s:
             staff = s.get(Staff, session.staff_id)
             card = s.scalar(select(Card).where(Card.uid == session.card_uid))
@@ -251,7 +249,7 @@ class StaffAuth:
                 name, role_text = staff.name, staff.role
         if not still:
             self._end(session, "session_ended", {"reason": "staff or card deactivated"})
-            raise SessionExpiredError("Your staff card or account is no longer active.")
+            raise SessionExpiredError(say("account_inactive"))
         with self._lock:
             live.last_active = now
         return replace(session, name=name, role=parse_role(role_text))
@@ -285,21 +283,21 @@ class StaffAuth:
 
 def _refusal(
     card: CardState | str, row: Card | None, staff: Staff | None
-) -> tuple[str, str] | None:
+) -> tuple[str, Sentence] | None:
     """(reason for the audit, sentence for staff) when this card cannot sign in, else None."""
     if not isinstance(card, str) and card.header.role is not Role.STAFF:
-        return "not_staff_card", "This is not a staff card: it does not open admin mode."
+        return "not_staff_card", say("login_not_staff_card")
     if row is None:
-        return "unknown_card", "This card is not known here: it does not open admin mode."
+        return "unknown_card", say("login_unknown_card")
     if row.role is not CardRole.STAFF or row.staff_id is None:
-        return "not_staff_card", "This is not a staff card: it does not open admin mode."
+        return "not_staff_card", say("login_not_staff_card")
     if row.status is not CardStatus.ACTIVE:
-        return "card_blocked", "This staff card has been blocked: ask a manager for a new one."
+        return "card_blocked", say("login_card_blocked")
     if staff is None or not staff.active:
-        return "staff_inactive", "This staff member is no longer active here."
+        return "staff_inactive", say("login_staff_inactive")
     if not isinstance(card, str) and card.header.tenant_id != staff.id:
         # the card names another staff member than the database: not ours to trust
-        return "card_mismatch", "This staff card does not match its record: ask a manager."
+        return "card_mismatch", say("login_card_mismatch")
     return None
 
 

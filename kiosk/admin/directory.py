@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from kiosk.admin import audit
 from kiosk.admin.errors import InvalidInputError, RefusedError
+from kiosk.admin.messages import say
 from kiosk.admin.roles import StaffRole, parse_role
 from kiosk.db import Database
 from kiosk.db.models import Card, Site, Staff, Tenant
@@ -41,7 +42,7 @@ def find_cards(
 ) -> list[CardSummary]:
     """Cards matching every criterion given, newest first."""
     if tenant_id is None and serial is None and uid is None and staff_id is None:
-        raise InvalidInputError("Look a card up by tenant, serial number, UID or staff member.")
+        raise InvalidInputError(say("find_cards_criteria"))
     query = (
         select(Card, Tenant.name)
         .outerjoin(Tenant, Tenant.id == Card.tenant_id)
@@ -113,16 +114,16 @@ def add_staff(
     checked_role = parse_role(role)
     name = name.strip()
     if not name or len(name) > MAX_NAME:
-        raise InvalidInputError(f"A staff member needs a name (1-{MAX_NAME} characters).")
+        raise InvalidInputError(say("staff_name_length", max=MAX_NAME))
     if staff_id < 1:
-        raise InvalidInputError("A staff id is a whole number from 1.")
+        raise InvalidInputError(say("staff_id_range"))
     with db.session() as s:
         if s.get(Site, site_id) is None:
-            raise InvalidInputError(f"Site {site_id} is not set up in this database.")
+            raise InvalidInputError(say("site_not_set_up", site=site_id))
         existing = s.get(Staff, staff_id)
         if existing is not None:
             raise RefusedError(
-                f"Staff id {staff_id} is already {existing.name}.", code="staff_id_taken"
+                say("staff_id_taken", staff_id=staff_id, name=existing.name), code="staff_id_taken"
             )
         staff = Staff(id=staff_id, site_id=site_id, name=name, role=checked_role.value)
         s.add(staff)

@@ -1,23 +1,30 @@
 """The one exception tree of admin mode: a sentence for the staff member and a stable ``code``.
 
-The touchscreen shows ``message`` (or its own translation, looked up by ``code``) and never has to
-catch anything but :class:`AdminError`: errors of the layers below (cards, top-ups, payments,
-tariffs, meters, printers) are turned into these at the admin boundary, keeping their own codes.
+The touchscreen shows ``sentence`` (a key of kiosk.admin.messages and its values, translated
+there) and never has to catch anything but :class:`AdminError`: errors of the layers below (cards,
+top-ups, payments, tariffs, meters, printers) are turned into these at the admin boundary, keeping
+their own codes. ``message`` is the sentence in English, for logs and the command line.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from kiosk.admin.messages import Sentence, say, word
+
 
 class AdminError(Exception):
-    """Root of everything kiosk.admin raises."""
+    """Root of everything kiosk.admin raises.
+
+    kiosk.admin always gives a :class:`~kiosk.admin.messages.Sentence`; a plain string (the
+    command line's own refusals, English only) has no ``sentence`` and is shown as it is."""
 
     code = "admin_error"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Sentence, *, code: str | None = None) -> None:
+        self.sentence: Sentence | None = message if isinstance(message, Sentence) else None
+        self.message = str(message)
+        super().__init__(self.message)
         if code is not None:
             self.code = code
 
@@ -38,8 +45,8 @@ class PinError(AdminError):
     code = "wrong_pin"
 
     def __init__(self, attempts_left: int) -> None:
-        plural = "attempt" if attempts_left == 1 else "attempts"
-        super().__init__(f"Wrong PIN. {attempts_left} {plural} left before admin mode locks.")
+        key = "wrong_pin_one" if attempts_left == 1 else "wrong_pin"
+        super().__init__(say(key, n=attempts_left))
         self.attempts_left = attempts_left
 
 
@@ -49,7 +56,7 @@ class LockedError(AdminError):
     code = "locked"
 
     def __init__(self, until: dt.datetime, local: str) -> None:
-        super().__init__(f"Too many wrong PINs: admin mode is locked for this card until {local}.")
+        super().__init__(say("locked", until=local))
         self.until = until
 
 
@@ -71,10 +78,8 @@ class NotAllowedError(AdminError):
     code = "not_allowed"
 
     def __init__(self, action: str, role: str) -> None:
-        super().__init__(
-            f"A{'n' if role[:1] in 'aeiou' else ''} {role} cannot "
-            f"{action.replace('_', ' ')}: ask a manager."
-        )
+        key = "not_allowed_operator" if role == "operator" else "not_allowed_manager"
+        super().__init__(say(key, action=word("action", action)))
         self.action = action
         self.role = role
 

@@ -1,4 +1,5 @@
-"""The hardware check: each part of the kiosk asked whether it works, with a sentence for staff.
+"""The hardware check: each part of the kiosk asked whether it works, with a sentence for staff
+(kiosk.admin.messages: the screen translates it; ``detail`` is the English).
 
 Every check catches its own part's errors and turns them into a PROBLEM line, so one dead part
 never hides the others. A part the kiosk was not set up with (no printer, no networked meters, no
@@ -22,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from cardlib.errors import CardError
 from cardlib.reader.base import Reader
 from kiosk.admin import audit
+from kiosk.admin.messages import Sentence, card_sentence, say, word
 from kiosk.db import Database
 from kiosk.db.models import OutboxMessage
 from kiosk.payments.provider import PaymentError, PaymentProvider, ProviderRefusedError
@@ -45,93 +47,118 @@ class CheckStatus(enum.StrEnum):
 
 @dataclass(frozen=True)
 class HardwareCheck:
+    #: the part, in English (logs)
     component: str
     ok: bool
-    detail: str
+    #: what was found, for staff
+    said: Sentence
     status: CheckStatus
+    #: the part, for staff
+    part: Sentence
+
+    @property
+    def detail(self) -> str:
+        """:attr:`said` in English."""
+        return self.said.text
 
 
-def _ok(component: str, detail: str) -> HardwareCheck:
-    return HardwareCheck(component, True, detail, CheckStatus.OK)
+def _check(part: Sentence, said: Sentence, status: CheckStatus) -> HardwareCheck:
+    return HardwareCheck(part.text, status is CheckStatus.OK, said, status, part)
 
 
-def _problem(component: str, detail: str) -> HardwareCheck:
-    return HardwareCheck(component, False, detail, CheckStatus.PROBLEM)
+def _ok(part: Sentence, said: Sentence) -> HardwareCheck:
+    return _check(part, said, CheckStatus.OK)
 
 
-def _absent(component: str, detail: str) -> HardwareCheck:
-    return HardwareCheck(component, False, detail, CheckStatus.NOT_CONFIGURED)
+def _problem(part: Sentence, said: Sentence) -> HardwareCheck:
+    return _check(part, said, CheckStatus.PROBLEM)
+
+
+def _absent(part: Sentence, said: Sentence) -> HardwareCheck:
+    return _check(part, said, CheckStatus.NOT_CONFIGURED)
 
 
 def check_reader(reader: Reader | None) -> HardwareCheck:
+    part = say("part_reader")
     if reader is None:
-        return _problem("reader", "No card reader is connected: cards cannot be read or written.")
+        return _problem(part, say("hw_no_reader"))
     try:
         present = reader.card_present()
     except CardError as exc:
-        return _problem("reader", f"{reader.name}: {exc.message}")
-    card = "a card is on it" if present else "no card on it"
-    return _ok("reader", f"{reader.name} answers; {card}.")
+        return _problem(
+            part, say("hw_reader_problem", reader=reader.name, problem=card_sentence(exc.code))
+        )
+    key = "hw_reader_card" if present else "hw_reader_no_card"
+    return _ok(part, say(key, reader=reader.name))
 
 
 def check_printer(printer: ReceiptPrinter | None) -> HardwareCheck:
+    part = say("part_printer")
     if printer is None:
-        return _absent("printer", "No receipt printer is set up: receipts are shown on screen.")
+        return _absent(part, say("hw_no_printer"))
     try:
-        return _ok("printer", printer.check())
+        # the printer adapter's own words (kiosk.receipts.printer), framed by the sentence
+        return _ok(part, say("hw_printer_state", state=printer.check()))
     except ReceiptError as exc:
-        return _problem("printer", exc.message)
+        return _problem(part, say("hw_printer_problem", problem=exc.message))
 
 
 def check_provider(provider: PaymentProvider) -> HardwareCheck:
     """A query for an order nobody made: the cheapest question every provider answers."""
-    name = f"payments ({provider.name})"
+    part = say("part_payments", provider=provider.name)
     try:
         provider.query(f"healthcheck-{uuid.uuid4().hex[:12]}")
     except ProviderRefusedError as exc:
-        return _ok(name, f"{provider.name} answers (it refused the test query: {exc.message}).")
+        return _ok(part, say("hw_provider_refused", provider=provider.name, detail=exc.message))
     except PaymentError as exc:
-        return _problem(name, f"{provider.name} cannot be reached: {exc.message}")
-    return _ok(name, f"{provider.name} answers.")
+        return _problem(
+            part, say("hw_provider_unreachable", provider=provider.name, detail=exc.message)
+        )
+    return _ok(part, say("hw_provider_ok", provider=provider.name))
 
 
 def check_meters(meters: MeterSource | None) -> list[HardwareCheck]:
+    part = say("part_meters")
     if meters is None:
-        return [_absent("networked meters", "No networked meters are set up on this kiosk.")]
+        return [_absent(part, say("hw_no_meters"))]
     try:
         found = meters() if callable(meters) else meters
     except Exception as exc:  # noqa: BLE001 - any failure to set the meters up is the finding
-        return [_problem("networked meters", f"The meters could not be set up: {exc}")]
+        return [_problem(part, say("hw_meters_not_set_up", detail=exc))]
     if not found:
-        return [_absent("networked meters", "No networked meters are registered.")]
+        return [_absent(part, say("hw_no_meters_registered"))]
     checks = []
     for meter_id, meter in sorted(found.items()):
-        component = f"meter {meter_id}"
+        one = say("part_meter", meter=meter_id)
         try:
             reading = meter.read()
         except MeterError as exc:
-            checks.append(_problem(component, f"{meter.address} does not answer: {exc.message}"))
-            continue
-        checks.append(
-            _ok(
-                component,
-                f"{meter.address} answers: {reading.energy_wh} Wh, relay {reading.relay.value}.",
+            checks.append(
+                _problem(one, say("hw_meter_silent", address=meter.address, detail=exc.message))
             )
+            continue
+        said = say(
+            "hw_meter_ok",
+            address=meter.address,
+            energy=reading.energy_wh,
+            relay=word("relay", reading.relay.value),
         )
+        checks.append(_ok(one, said))
     return checks
 
 
 def check_database(db: Database, actor: str, now: dt.datetime) -> HardwareCheck:
     """Written to (the check's own audit entry is the test write) and measured."""
+    part = say("part_database")
     try:
         with db.session() as s:
             audit.record(s, actor, "hardware_check", "", {}, now)
         size = _database_size(db)
     except SQLAlchemyError as exc:
-        return _problem("database", f"The database cannot be written: {exc.__class__.__name__}.")
+        return _problem(part, say("hw_db_unwritable", error=exc.__class__.__name__))
     except OSError as exc:
-        return _problem("database", f"Written to, but its size cannot be read: {exc.strerror}.")
-    return _ok("database", f"Writable; {size / 1_000_000:.1f} MB.")
+        return _problem(part, say("hw_db_size_unknown", error=exc.strerror))
+    return _ok(part, say("hw_db_ok", size=f"{size / 1_000_000:.1f}"))
 
 
 def _database_size(db: Database) -> int:
@@ -149,9 +176,15 @@ class SyncStatus:
     configured: bool
     unsent: int
     oldest_unsent: dt.datetime | None
-    detail: str
+    #: the backend, the backlog, the last run, for staff
+    said: Sentence
     #: configured, the last run had no error and nothing has waited longer than SYNC_STALE
     healthy: bool = False
+
+    @property
+    def detail(self) -> str:
+        """:attr:`said` in English."""
+        return self.said.text
 
 
 #: a backlog older than this means the kiosk has not reached the backend for too long
@@ -181,32 +214,35 @@ def sync_status(
     if unsent:
         oldest_aware = oldest if oldest.tzinfo else oldest.replace(tzinfo=dt.UTC)
         local = oldest_aware.astimezone(zone)
-        plural = "s" if unsent != 1 else ""
-        waiting = f"{unsent} message{plural} wait, the oldest from {local:%Y-%m-%d %H:%M}"
+        key = "sync_one_waits" if unsent == 1 else "sync_many_wait"
+        waiting = say(key, n=unsent, when=f"{local:%Y-%m-%d %H:%M}")
     else:
-        oldest_aware, waiting = None, "nothing waits"
+        oldest_aware, waiting = None, say("sync_nothing_waits")
     if backend_url is None:
         return SyncStatus(
             configured=False,
             unsent=int(unsent),
             oldest_unsent=oldest_aware,
-            detail=f"No sync backend is configured yet: {waiting}.",
+            said=say("sync_not_configured", waiting=waiting),
         )
-    parts = [f"Backend {backend_url}: {waiting}"]
     if last_push is not None:
         pushed = last_push if last_push.tzinfo else last_push.replace(tzinfo=dt.UTC)
-        parts.append(f"last sent {pushed.astimezone(zone):%Y-%m-%d %H:%M}")
+        sent = say("sync_last_sent", when=f"{pushed.astimezone(zone):%Y-%m-%d %H:%M}")
     else:
-        parts.append("nothing sent yet")
+        sent = say("sync_nothing_sent")
     if last_error:
-        parts.append(f"last error: {last_error}")
+        said = say(
+            "sync_backend_error", url=backend_url, waiting=waiting, sent=sent, error=last_error
+        )
+    else:
+        said = say("sync_backend", url=backend_url, waiting=waiting, sent=sent)
     now = now or dt.datetime.now(dt.UTC)
     stale = oldest_aware is not None and now - oldest_aware > SYNC_STALE
     return SyncStatus(
         configured=True,
         unsent=int(unsent),
         oldest_unsent=oldest_aware,
-        detail="; ".join(parts) + ".",
+        said=said,
         healthy=not last_error and not stale,
     )
 
@@ -215,9 +251,10 @@ def check_sync(
     db: Database, timezone: str = "UTC", backend_url: str | None = None
 ) -> HardwareCheck:
     status = sync_status(db, timezone, backend_url)
+    part = say("part_sync")
     if not status.configured:
-        return _absent("sync", status.detail)
-    return _ok("sync", status.detail) if status.healthy else _problem("sync", status.detail)
+        return _absent(part, status.said)
+    return _ok(part, status.said) if status.healthy else _problem(part, status.said)
 
 
 def run_checks(

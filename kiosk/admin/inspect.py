@@ -319,7 +319,8 @@ def _db_view(db: Database, uid: str) -> DbView:
 
 
 def render_report(report: CardReport) -> str:
-    """The report as a technician reads it, on screen or on paper."""
+    """The report as a technician reads it, on screen or on paper: a dump, in English whatever
+    language the screen shows, like the printed reports (kiosk.admin.messages)."""
     h = report.header
     cur = h.header.currency if h.header is not None and h.mac_ok else report.currency
 

@@ -32,6 +32,7 @@ from kiosk.admin.errors import (
     NotFoundError,
     RefusedError,
 )
+from kiosk.admin.messages import card_sentence, say, word
 from kiosk.db import Database
 from kiosk.db.base import utcnow
 from kiosk.db.models import Card, CardRole, CardStatus, Meter, MeterKind, Staff, Tenant
@@ -72,22 +73,24 @@ class IssuedCard:
 
 
 def card_problem(exc: CardError, doing: str = "") -> CardProblemError:
-    """A cardlib error as admin mode says it; a card pulled away says how to finish."""
-    message = exc.message
-    if exc.code == "card_removed" and doing:
-        message = f"The card was taken away while {doing}. Put it back and try again: it resumes."
-    return CardProblemError(message, code=exc.code)
+    """A cardlib error as admin mode says it (by its code); a card pulled away while ``doing``
+    (a phrase of kiosk.admin.messages.REMOVED_WHILE) says how to finish."""
+    return CardProblemError(card_sentence(exc.code, doing), code=exc.code)
 
 
 def check_serial(s: Session, serial: int, uid: str | None = None) -> None:
     """Refuse a serial out of range, or used by another card than ``uid``."""
     if not 1 <= serial <= UINT32_MAX:
-        raise InvalidInputError(f"A card serial is a number from 1 to {UINT32_MAX}.")
+        raise InvalidInputError(say("serial_range", max=UINT32_MAX))
     other = s.scalar(select(Card).where(Card.serial == serial))
     if other is not None and other.uid != uid:
         raise RefusedError(
-            f"Serial {serial} is already card {other.uid.upper()} ({other.status.value}): "
-            "check the number printed on the card.",
+            say(
+                "serial_taken",
+                serial=serial,
+                uid=other.uid.upper(),
+                status=word("status", other.status.value),
+            ),
             code="serial_taken",
         )
 
@@ -113,9 +116,9 @@ class Issuer:
         self, connection: CardConnection, request: TenantCardRequest, actor: str
     ) -> IssuedCard:
         if request.role not in (CardRole.METER, CardRole.WALLET):
-            raise InvalidInputError("A tenant's card is a meter card or a wallet card.")
+            raise InvalidInputError(say("tenant_card_role"))
         if not 1 <= request.tenant_id <= UINT32_MAX:
-            raise InvalidInputError(f"A tenant id is a number from 1 to {UINT32_MAX}.")
+            raise InvalidInputError(say("tenant_id_range", max=UINT32_MAX))
         utility = Utility.NONE
         uid = self._uid_before(connection)
         with self.db.session() as s:
@@ -178,28 +181,26 @@ class Issuer:
 
     def _check_meter(self, s: Session, request: TenantCardRequest, uid: str | None) -> Utility:
         if not request.meter_id:
-            raise InvalidInputError("A meter card needs the meter it is bound to.")
+            raise InvalidInputError(say("meter_card_needs_meter"))
         if not 1 <= request.meter_id <= UINT32_MAX:
-            raise InvalidInputError(f"A meter id is a number from 1 to {UINT32_MAX}.")
+            raise InvalidInputError(say("meter_id_range", max=UINT32_MAX))
         meter = s.get(Meter, request.meter_id)
         if meter is None:
             if not request.tariff_code:
-                raise NotFoundError(
-                    f"Meter {request.meter_id} is not registered: give its tariff to register "
-                    "it with the card."
-                )
+                raise NotFoundError(say("meter_not_registered", meter=request.meter_id))
             if request.utility not in UTILITIES:
-                raise InvalidInputError(
-                    f"A meter measures {' or '.join(UTILITIES)}, not {request.utility!r}."
-                )
+                raise InvalidInputError(say("meter_bad_utility", utility=repr(request.utility)))
             return UTILITIES[request.utility]
         if meter.kind is not MeterKind.CARD:
-            raise RefusedError(
-                f"Meter {meter.id} is a networked meter: it takes no card.", code="not_card_meter"
-            )
+            raise RefusedError(say("meter_networked", meter=meter.id), code="not_card_meter")
         if meter.tenant_id is not None and meter.tenant_id != request.tenant_id:
             raise RefusedError(
-                f"Meter {meter.id} belongs to tenant {meter.tenant_id}, not {request.tenant_id}.",
+                say(
+                    "meter_other_tenant",
+                    meter=meter.id,
+                    owner=meter.tenant_id,
+                    tenant=request.tenant_id,
+                ),
                 code="meter_of_other_tenant",
             )
         active = s.scalar(
@@ -211,12 +212,12 @@ class Issuer:
         )
         if active is not None:
             raise RefusedError(
-                f"Meter {meter.id} already has an active card (serial {active.serial}): "
-                "replace that card instead of issuing a second one.",
-                code="meter_has_card",
+                say("meter_has_card", meter=meter.id, serial=active.serial), code="meter_has_card"
             )
         if meter.utility not in UTILITIES:
-            raise RefusedError(f"Meter {meter.id} measures {meter.utility!r}: no card for it.")
+            raise RefusedError(
+                say("meter_utility_no_card", meter=meter.id, utility=repr(meter.utility))
+            )
         return UTILITIES[meter.utility]
 
     def _ensure_tenant(self, s: Session, request: TenantCardRequest) -> None:
@@ -295,9 +296,9 @@ class Issuer:
     def _check_staff(s: Session, staff_id: int, uid: str | None) -> None:
         staff = s.get(Staff, staff_id)
         if staff is None:
-            raise NotFoundError(f"There is no staff member {staff_id}.")
+            raise NotFoundError(say("no_staff_member", staff_id=staff_id))
         if not staff.active:
-            raise RefusedError(f"{staff.name} is no longer active here.", code="staff_inactive")
+            raise RefusedError(say("staff_inactive", name=staff.name), code="staff_inactive")
         active = s.scalar(
             select(Card).where(
                 Card.staff_id == staff_id,
@@ -307,8 +308,7 @@ class Issuer:
         )
         if active is not None:
             raise RefusedError(
-                f"{staff.name} already has an active staff card (serial {active.serial}): "
-                "block it first if it is lost.",
+                say("staff_has_card", name=staff.name, serial=active.serial),
                 code="staff_has_card",
             )
 
@@ -318,15 +318,20 @@ class Issuer:
         """Blacklist a card (lost, stolen): refused at every tap from now on. Its value stays in
         the ledger; to move it onto a new card, replace the card instead."""
         if not reason.strip():
-            raise InvalidInputError("Blocking a card needs a reason.")
+            raise InvalidInputError(say("block_needs_reason"))
         uid = uid.strip().lower()
         with self.db.session() as s:
             card = s.scalar(select(Card).where(Card.uid == uid))
             if card is None:
-                raise NotFoundError(f"There is no card {uid.upper()} here.")
+                raise NotFoundError(say("no_card_here", uid=uid.upper()))
             if card.status is not CardStatus.ACTIVE:
                 raise RefusedError(
-                    f"Card {uid.upper()} is already {card.status.value}.", code="not_active"
+                    say(
+                        "card_already_status",
+                        uid=uid.upper(),
+                        status=word("status", card.status.value),
+                    ),
+                    code="not_active",
                 )
             card.status = CardStatus.BLACKLISTED
             audit.record(s, actor, "card_blocked", uid, {"reason": reason[:200]}, self.clock())
@@ -349,8 +354,12 @@ class Issuer:
         known = s.scalar(select(Card).where(Card.uid == uid))
         if known is not None:
             raise RefusedError(
-                f"This card is already issued here ({known.role.value} card, serial "
-                f"{known.serial}, {known.status.value}): it cannot be issued again.",
+                say(
+                    "already_issued_here",
+                    role=word("role", known.role.value),
+                    serial=known.serial,
+                    status=word("status", known.status.value),
+                ),
                 code="already_issued",
             )
 
@@ -377,9 +386,12 @@ class Issuer:
         )
         if not same:
             raise RefusedError(
-                f"This card is already issued ({h.role.name.lower()} card, serial "
-                f"{h.card_serial}, {'staff' if h.role is Role.STAFF else 'tenant'} "
-                f"{h.tenant_id}): to replace a lost card use Replace.",
+                say(
+                    "already_issued_staff" if h.role is Role.STAFF else "already_issued_tenant",
+                    role=word("role", h.role.name.lower()),
+                    serial=h.card_serial,
+                    holder=h.tenant_id,
+                ),
                 code="already_issued",
             )
         return state, True

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from cardlib.purse.records import KioskRecord
 from cardlib.service import KIOSK_COUNTER
+from kiosk.admin.messages import Sentence, both, say
 from kiosk.db.models import Card, CardCounter, CardWrite, WriteStatus
 
 
@@ -37,9 +38,21 @@ class LastKnown:
     purchase_seq: int
     counter: int
     as_of: dt.datetime | None
-    source: str
+    #: where the record comes from
+    basis: Sentence
     certain: bool
-    warning: str = ""
+    #: why it is not certain (None when it is)
+    said_warning: Sentence | None = None
+
+    @property
+    def source(self) -> str:
+        """:attr:`basis` in English (the audit log's)."""
+        return self.basis.text
+
+    @property
+    def warning(self) -> str:
+        """:attr:`said_warning` in English ("" when certain)."""
+        return "" if self.said_warning is None else self.said_warning.text
 
 
 @dataclass(frozen=True)
@@ -67,10 +80,10 @@ def last_known(s: Session, card: Card) -> KnownCard:
     if committed is not None:
         record = KioskRecord(**committed.plan["new"])
         as_of = committed.settled_at or committed.created_at
-        source = f"the last write this kiosk made to it (counter {record.counter})"
+        source = say("basis_last_write", counter=record.counter)
     else:
         record, as_of = KioskRecord(0, 0, 0), card.issued_at
-        source = "as issued: this kiosk has not written to it since"
+        source = say("basis_as_issued")
     pending = list(
         s.scalars(
             select(CardWrite)
@@ -79,39 +92,31 @@ def last_known(s: Session, card: Card) -> KnownCard:
         )
     )
     in_doubt_order = None
-    warnings = []
+    warnings: list[Sentence] = []
     if pending and pending[0].new_counter > record.counter:
         top = pending.pop(0)
         record, as_of = KioskRecord(**top.plan["new"]), top.created_at
         in_doubt_order = top.order_id
-        source = (
-            f"a write whose outcome was never learned (counter {record.counter}), taken as "
-            "made: its top-up is delivered on the new card"
-        )
+        source = say("basis_in_doubt", counter=record.counter)
     # the others were overtaken by later writes: whether they landed cannot be told any more
     held = tuple(w.order_id for w in pending if w.order_id is not None)
     if pending:
-        orders = ", ".join(str(o) for o in held) or "none"
-        warnings.append(
-            f"{len(pending)} earlier write(s) to this card were never settled (orders {orders}): "
-            "they are not carried; settle them with the tenant."
-        )
+        orders = ", ".join(str(o) for o in held) or say("word_none")
+        warnings.append(say("warn_unsettled", n=len(pending), orders=orders))
     host = s.scalar(
         select(CardCounter.counter).where(CardCounter.uid == uid, CardCounter.kind == KIOSK_COUNTER)
     )
     if host is not None and host > record.counter:
-        warnings.append(
-            f"The card was written after the last write recorded here (its counter reached "
-            f"{host}, the last known record is {record.counter}): by a service terminal or "
-            "another kiosk. Its value since is not known here."
-        )
+        warnings.append(say("warn_written_after", host=host, counter=record.counter))
     known = LastKnown(
         value=record.value,
         purchase_seq=record.purchase_seq,
         counter=record.counter,
         as_of=as_of,
-        source=source,
+        basis=source,
         certain=not warnings,
-        warning=" ".join(warnings),
+        said_warning=both(warnings[0], warnings[1] if len(warnings) > 1 else None)
+        if warnings
+        else None,
     )
     return KnownCard(known, in_doubt_order, held)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from kiosk.admin.errors import InvalidInputError, NotFoundError
+from kiosk.admin.messages import say
 from kiosk.db import Database
 from kiosk.db.models import Order, ReceiptRecord
 from kiosk.money import format_amount
@@ -41,7 +42,8 @@ class OrderSummary:
 
     @property
     def label(self) -> str:
-        """One line for a picker: reference, amount, method, state."""
+        """One line for a picker: reference, amount, method, state -- in English (the CLI's;
+        the touchscreen says it in its language: ui.admin.widgets.order_label)."""
         state = self.state.value.replace("_", " ")
         return (
             f"{self.reference}  {format_amount(self.amount, self.currency)}  {self.method}  {state}"
@@ -76,7 +78,7 @@ def recent_orders(
 ) -> list[OrderSummary]:
     """This kiosk's orders, newest first."""
     if not 1 <= limit <= MAX_ORDERS:
-        raise InvalidInputError(f"Show between 1 and {MAX_ORDERS} orders, not {limit}.")
+        raise InvalidInputError(say("orders_limit", max=MAX_ORDERS, n=limit))
     query = (
         select(Order, ReceiptRecord.id)
         .outerjoin(ReceiptRecord, ReceiptRecord.order_id == Order.id)
@@ -98,10 +100,10 @@ def stored_receipt(db: Database, order_id: int) -> Receipt:
     """The receipt recorded when the order finished: a reprint is the same paper."""
     with db.session() as s:
         if s.get(Order, order_id) is None:
-            raise NotFoundError(f"There is no order {order_id}.")
+            raise NotFoundError(say("no_order", order=order_id))
         row = s.scalar(select(ReceiptRecord).where(ReceiptRecord.order_id == order_id))
         if row is None:
-            raise NotFoundError(f"Order {order_id} has no receipt: only finished top-ups have one.")
+            raise NotFoundError(say("order_no_receipt", order=order_id))
         return receipt_from_json(row.body)
 
 

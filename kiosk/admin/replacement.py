@@ -47,6 +47,7 @@ from kiosk.admin import audit
 from kiosk.admin.errors import InvalidInputError, NotFoundError, RefusedError
 from kiosk.admin.issuing import UTILITIES, card_problem, check_serial
 from kiosk.admin.lastknown import LastKnown, last_known
+from kiosk.admin.messages import say, word
 from kiosk.db.base import utcnow
 from kiosk.db.models import (
     Card,
@@ -133,7 +134,7 @@ class Replacer:
                     old_uid, card.role, card.serial, card.tenant_id, card.meter_id, card.status,
                     self.currency,
                     LastKnown(rep.value, rep.purchase_seq, rep.basis_counter, rep.started_at,
-                              "as decided when this replacement began", rep.certain),
+                              say("basis_replacement_begun"), rep.certain),
                     tuple(rep.orders), 0, rep.value, rep.purchase_seq, True,
                 )  # fmt: skip
             return self._preview(s, old_uid)
@@ -141,25 +142,28 @@ class Replacer:
     def _card(self, s: Session, uid: str) -> Card:
         card = s.scalar(select(Card).where(Card.uid == uid))
         if card is None:
-            raise NotFoundError(f"There is no card {uid.upper()} here.")
+            raise NotFoundError(say("no_card_here", uid=uid.upper()))
         return card
 
     def _preview(self, s: Session, old_uid: str) -> ReplacementPreview:
         card = self._card(s, old_uid)
         if card.role is CardRole.STAFF:
-            raise RefusedError(
-                "A staff card carries no value: block it and issue the staff member a new one.",
-                code="staff_card",
-            )
+            raise RefusedError(say("staff_card_no_value"), code="staff_card")
         replaced = s.scalar(select(CardReplacement).where(CardReplacement.old_uid == old_uid))
         if replaced is not None:
             raise RefusedError(
-                f"Card {old_uid.upper()} was already replaced by {str(replaced.new_uid).upper()}.",
+                say(
+                    "already_replaced",
+                    uid=old_uid.upper(),
+                    new_uid=str(replaced.new_uid).upper(),
+                ),
                 code="already_replaced",
             )
         if card.status is not CardStatus.ACTIVE and card.status is not CardStatus.BLACKLISTED:
             raise RefusedError(
-                f"Card {old_uid.upper()} is {card.status.value}: it cannot be replaced.",
+                say(
+                    "not_replaceable", uid=old_uid.upper(), status=word("status", card.status.value)
+                ),
                 code="not_replaceable",
             )
         found = last_known(s, card)
@@ -217,7 +221,7 @@ class Replacer:
         """Replace ``old_uid`` by the card on ``connection`` (blank, or the one an unfinished
         replacement began on). See the module docstring."""
         if not reason.strip():
-            raise InvalidInputError("A card replacement needs a reason (lost, stolen, broken).")
+            raise InvalidInputError(say("replace_needs_reason"))
         old_uid = old_uid.strip().lower()
         with self.db.session() as s:  # before anything is blocked
             started = s.scalar(
@@ -284,8 +288,7 @@ class Replacer:
             known = preview.last_known
             if not known.certain and not accept_uncertain:
                 raise RefusedError(
-                    f"{known.warning} Confirm to carry the last known value anyway.",
-                    code="value_uncertain",
+                    say("value_uncertain", warning=known.said_warning), code="value_uncertain"
                 )
             card = self._card(s, old_uid)
             card.status = CardStatus.REPLACED
@@ -348,26 +351,23 @@ class Replacer:
         except CardError as exc:
             raise card_problem(exc) from exc
         if uid_before == old_uid:
-            raise RefusedError(
-                "This is the card being replaced: put the NEW card on the reader.",
-                code="same_card",
-            )
+            raise RefusedError(say("same_card"), code="same_card")
         with self.db.session() as s:
             known = s.scalar(select(Card).where(Card.uid == uid_before))
             if known is not None and uid_before != started_uid:
                 raise RefusedError(
-                    f"This card is already issued here ({known.role.value} card, serial "
-                    f"{known.serial}): use a blank card for the replacement.",
+                    say(
+                        "replacement_card_known",
+                        role=word("role", known.role.value),
+                        serial=known.serial,
+                    ),
                     code="already_issued",
                 )
         try:
             state = self.cards.personalise(connection, issue)
         except AlreadyIssuedError:
             if uid_before != started_uid:
-                raise RefusedError(
-                    "This card is already issued: use a blank card for the replacement.",
-                    code="already_issued",
-                ) from None
+                raise RefusedError(say("replacement_card_issued"), code="already_issued") from None
             try:
                 state = self.cards.read(connection)
             except CardError as exc:
@@ -389,8 +389,7 @@ class Replacer:
             other = s.scalar(select(Card).where(Card.serial == serial, Card.uid != new_uid))
             if other is not None:
                 raise RefusedError(
-                    f"Serial {serial} is already card {other.uid.upper()}: check the number "
-                    "printed on the new card.",
+                    say("new_serial_taken", serial=serial, uid=other.uid.upper()),
                     code="serial_taken",
                 )
             rep.new_uid, rep.new_serial = new_uid, serial
@@ -433,14 +432,11 @@ class Replacer:
         except CardError as exc:
             raise card_problem(exc) from exc
         if purse.state.uid.hex() != new_uid:
-            raise RefusedError("This is not the new card: put it back on the reader.")
+            raise RefusedError(say("not_the_new_card"))
         if plan is None:
             k = purse.state.kiosk
             if (k.counter, k.value, k.purchase_seq) != (0, 0, 0):
-                raise RefusedError(
-                    "The new card was written since it was issued: use another blank card.",
-                    code="new_card_used",
-                )
+                raise RefusedError(say("new_card_used"), code="new_card_used")
             plan = purse.plan_kiosk(KioskRecord(counter=1, value=value, purchase_seq=seq))
             with self.db.session() as s:
                 row = journal.to_row(plan, value, None)
@@ -450,11 +446,7 @@ class Replacer:
         try:
             purse.finish(plan)
         except PlanMismatchError as exc:
-            raise RefusedError(
-                "The new card holds something other than the replacement wrote: use another "
-                "blank card.",
-                code="plan_mismatch",
-            ) from exc
+            raise RefusedError(say("new_card_mismatch"), code="plan_mismatch") from exc
         except CardError as exc:
             raise card_problem(exc, "the value was being written to the new card") from exc
         with self.db.session() as s:

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.admin import audit
 from kiosk.admin.errors import NotFoundError, RefusedError
+from kiosk.admin.messages import say
 from kiosk.db import Database
 from kiosk.db.base import utcnow
 from kiosk.db.models import (
@@ -225,8 +226,7 @@ class DayReports:
         if now < start:
             _, tz = self._site()
             raise RefusedError(
-                f"The kiosk's clock ({_local(now, tz)}) is before the end of Z {previous} "
-                f"({_local(start, tz)}): set the clock right, then take the Z report.",
+                say("clock_behind", now=_local(now, tz), z=previous, end=_local(start, tz)),
                 code="clock_behind",
             )
         report = self._build("Z", start, now, previous)
@@ -236,9 +236,11 @@ class DayReports:
                 if last is not None and last.z_number != previous:
                     # another Z was recorded while the figures were being made
                     raise RefusedError(
-                        f"Z {last.z_number} was taken meanwhile "
-                        f"({_local(last.period_end, report.timezone)}): take the Z report again "
-                        "for the time since.",
+                        say(
+                            "z_taken_meanwhile",
+                            z=last.z_number,
+                            when=_local(last.period_end, report.timezone),
+                        ),
                         code="day_closed",
                     )
                 report = replace(report, z_number=(previous or 0) + 1, closed_by=staff_id)
@@ -275,11 +277,7 @@ class DayReports:
                 )
         except IntegrityError:
             # the same Z number recorded by someone else between the check and the insert
-            raise RefusedError(
-                "Another Z report was taken at the same time: take the Z report again for the "
-                "time since.",
-                code="day_closed",
-            ) from None
+            raise RefusedError(say("z_taken_same_time"), code="day_closed") from None
         return report
 
     def closed_days(self, limit: int = 30) -> list[ClosedDay]:
@@ -303,7 +301,7 @@ class DayReports:
                 )
             )
             if found is None:
-                raise NotFoundError(f"There is no Z report {z_number} on this kiosk.")
+                raise NotFoundError(say("no_z_report", z=z_number))
             return _closed(found)
 
     # -- the period ------------------------------------------------------------------------------
@@ -516,7 +514,10 @@ def report_to_dict(report: DayReport) -> dict:
 
 
 def render_report(report: DayReport, width: int = WIDTH_58MM) -> str:
-    """The report for the receipt printer (or the screen), ``width`` columns."""
+    """The report for the receipt printer (or the screen), ``width`` columns.
+
+    Printed and recorded (DayClose.text) as it is, in English whatever language the screen shows:
+    a record is not re-worded by the language of whoever reads it (kiosk.admin.messages)."""
 
     def money(v: int) -> str:
         return format_amount(v, report.currency)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 
 from kiosk.admin.errors import InvalidInputError
+from kiosk.admin.messages import say
 
 
 class StaffRole(enum.StrEnum):
@@ -68,4 +69,4 @@ def parse_role(text: str) -> StaffRole:
         return StaffRole(text.strip().lower())
     except ValueError:
         names = ", ".join(r.value for r in StaffRole)
-        raise InvalidInputError(f"Unknown role {text!r}: choose one of {names}.") from None
+        raise InvalidInputError(say("unknown_role", role=repr(text), roles=names)) from None

@@ -30,7 +30,6 @@ from kiosk.admin import audit, directory, hardware, orders, tariffs
 from kiosk.admin.auth import LoginPolicy, StaffAuth, StaffSession
 from kiosk.admin.directory import CardSummary
 from kiosk.admin.errors import (
-    AdminError,
     CardProblemError,
     InvalidInputError,
     NotAllowedError,
@@ -41,6 +40,8 @@ from kiosk.admin.errors import (
 from kiosk.admin.hardware import HardwareCheck, MeterSource, SyncStatus
 from kiosk.admin.inspect import CardReport, inspect_card
 from kiosk.admin.issuing import IssuedCard, Issuer, TenantCardRequest, card_problem
+from kiosk.admin.lower import admin_errors, check_limits
+from kiosk.admin.messages import Sentence, say, word
 from kiosk.admin.orders import OrderSummary
 from kiosk.admin.replacement import ReplacementPreview, ReplacementResult, Replacer
 from kiosk.admin.reports import ClosedDay, DayReport, DayReports
@@ -48,15 +49,18 @@ from kiosk.admin.roles import Action, allowed
 from kiosk.admin.tariffs import TariffDetail, TariffSummary
 from kiosk.app import Kiosk
 from kiosk.db.base import utcnow
-from kiosk.db.models import CardReplacement, Order, ReplacementStatus, Site
-from kiosk.money import AmountError
-from kiosk.payments.provider import PaymentError
+from kiosk.db.models import (
+    CardReplacement,
+    CardWrite,
+    Order,
+    ReplacementStatus,
+    Site,
+    WriteStatus,
+)
 from kiosk.receipts.model import Receipt, ReceiptError
 from kiosk.receipts.printer import ReceiptPrinter
 from kiosk.receipts.text import render_text
-from kiosk.tariffs import TariffError
-from kiosk.topup.limits import LimitError
-from kiosk.topup.model import CardAwayError, TopUpError
+from kiosk.topup.model import CardAwayError
 from kiosk.topup.states import OrderState
 
 
@@ -77,7 +81,12 @@ class CashTopUp:
     receipt: Receipt | None
     receipt_text: str
     printout: PrintOutcome
-    message: str
+    #: what happened, for the staff member
+    said: Sentence
+
+    @property
+    def message(self) -> str:
+        return self.said.text
 
 
 @dataclass(frozen=True)
@@ -93,41 +102,6 @@ class DayEnd:
     #: as recorded with the Z number and printed
     text: str
     printout: PrintOutcome
-
-
-LOWER_ERRORS = (
-    CardError,
-    TopUpError,
-    LimitError,
-    PaymentError,
-    ReceiptError,
-    TariffError,
-    AmountError,
-)
-
-
-def translate(exc: Exception, doing: str = "") -> AdminError:
-    """A lower layer's error as admin mode says it, its code kept (``doing``: what was under way
-    when a card was pulled away, for the sentence)."""
-    if isinstance(exc, AdminError):
-        return exc
-    if isinstance(exc, CardError):
-        return card_problem(exc, doing)
-    if isinstance(exc, TopUpError | LimitError | PaymentError | ReceiptError):
-        return ServiceError(exc.message, code=exc.code)
-    if isinstance(exc, TariffError):
-        return InvalidInputError(f"Tariff: {exc}", code="bad_tariff")
-    if isinstance(exc, AmountError):
-        return InvalidInputError(str(exc), code="bad_amount")
-    return ServiceError(str(exc))
-
-
-@contextmanager
-def _admin_errors(doing: str = "") -> Iterator[None]:
-    try:
-        yield
-    except LOWER_ERRORS as exc:
-        raise translate(exc, doing) from exc
 
 
 class AdminService:
@@ -212,12 +186,12 @@ class AdminService:
     def issue_card(self, session: StaffSession, request: TenantCardRequest) -> IssuedCard:
         """Issue the blank card on the reader for a tenant (see kiosk.admin.issuing)."""
         session = self._require(session, Action.ISSUE_CARD)
-        with self._card() as conn, _admin_errors("it was being issued"):
+        with self._card() as conn, admin_errors("it was being issued"):
             return self.issuer.issue(conn, request, audit.staff_actor(session.staff_id))
 
     def issue_staff_card(self, session: StaffSession, staff_id: int, serial: int) -> IssuedCard:
         session = self._require(session, Action.ISSUE_STAFF_CARD)
-        with self._card() as conn, _admin_errors("it was being issued"):
+        with self._card() as conn, admin_errors("it was being issued"):
             return self.issuer.issue_staff(
                 conn, staff_id, serial, audit.staff_actor(session.staff_id)
             )
@@ -244,7 +218,7 @@ class AdminService:
     def read_card(self, session: StaffSession) -> CardReport:
         """Everything about the card on the reader, decoded and raw (keys never shown)."""
         session = self._require(session, Action.READ_CARD)
-        with self._card() as conn, _admin_errors():
+        with self._card() as conn, admin_errors():
             report = inspect_card(conn, self.kiosk.cards, self.db, self.currency)
         self._audit(session, "card_read", report.uid, {"tap": report.tap_code})
         return report
@@ -265,7 +239,7 @@ class AdminService:
         """Replace the lost card ``old_uid`` by the blank card on the reader (or finish a
         replacement cut short, with its new card on the reader). See kiosk.admin.replacement."""
         session = self._require(session, Action.REPLACE_CARD)
-        with self._card() as conn, _admin_errors("the new card was being written"):
+        with self._card() as conn, admin_errors("the new card was being written"):
             return self.replacer.replace(
                 conn,
                 old_uid,
@@ -282,10 +256,12 @@ class AdminService:
         """Cash taken by staff, credited to the card on the reader (minor units)."""
         session = self._require(session, Action.CASH_TOPUP)
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-            raise InvalidInputError("Enter the cash amount taken (more than zero).")
+            raise InvalidInputError(say("cash_amount_zero"))
         topup = self.kiosk.topup
-        with self._card() as conn, _admin_errors("the credit was being written"):
+        with self._card() as conn, admin_errors("the credit was being written"):
             tap = topup.tap(conn)
+            spent = topup.spent_today(tap.uid)
+            check_limits(topup.limits, amount, spent, tap.purse.state.header.currency)
             order = topup.staff_credit(
                 tap, amount, session.staff_id, note.strip() or "cash top-up", cash=True
             )
@@ -298,10 +274,8 @@ class AdminService:
         summary = self._order_summary(order.id)
         if not delivered:
             return CashTopUp(
-                summary, False, value, None, "", PrintOutcome(False),
-                "The card was taken away before the credit was written: the cash is recorded "
-                "and the credit goes onto the card at its next tap.",
-            )  # fmt: skip
+                summary, False, value, None, "", PrintOutcome(False), say("cash_not_delivered")
+            )
         receipt = orders.stored_receipt(self.db, order.id)
         return CashTopUp(
             summary,
@@ -310,16 +284,32 @@ class AdminService:
             receipt,
             render_text(receipt),
             self._print_receipt(receipt),
-            "The cash is on the card.",
+            say("cash_on_card"),
         )
 
     def refund(self, session: StaffSession, order_id: int, reason: str) -> OrderSummary:
         """Give back a paid top-up whose credit never reached a card."""
         session = self._require(session, Action.REFUND)
+        # the top-up service's own refusals, said here first in admin mode's words (same class
+        # and code as the ServiceError its TopUpError would become)
+        if not reason.strip():
+            raise ServiceError(say("refund_needs_reason"), code="topup_error")
         with self.db.session() as s:
             order = s.get(Order, order_id)
             if order is None:
-                raise NotFoundError(f"There is no order {order_id}.")
+                raise NotFoundError(say("no_order", order=order_id))
+            if order.state not in orders.REFUNDABLE_STATES:
+                raise ServiceError(
+                    say("refund_not_refundable", state=word("state", order.state.value)),
+                    code="topup_error",
+                )
+            in_doubt = s.scalar(
+                select(CardWrite.id).where(
+                    CardWrite.order_id == order_id, CardWrite.status == WriteStatus.PENDING
+                )
+            )
+            if in_doubt is not None:
+                raise ServiceError(say("refund_write_in_doubt"), code="topup_error")
             busy = s.scalar(
                 select(CardReplacement).where(
                     CardReplacement.old_uid == order.card_uid,
@@ -327,11 +317,8 @@ class AdminService:
                 )
             )
         if busy is not None:
-            raise RefusedError(
-                "This top-up is being moved onto a replacement card: finish the replacement first.",
-                code="replacement_in_progress",
-            )
-        with _admin_errors():
+            raise RefusedError(say("replacement_in_progress"), code="replacement_in_progress")
+        with admin_errors():
             self.kiosk.topup.refund(order_id, session.staff_id, reason)
         return self._order_summary(order_id)
 
@@ -476,7 +463,7 @@ class AdminService:
     @contextmanager
     def _card(self) -> Iterator[CardConnection]:
         if self.reader is None:
-            raise CardProblemError("No card reader is connected.", code="reader_error")
+            raise CardProblemError(say("no_reader"), code="reader_error")
         try:
             if self.card_wait > 0:
                 conn = self.reader.connect_when_present(self.card_wait)
@@ -493,7 +480,7 @@ class AdminService:
         with self.db.session() as s:
             order = s.get(Order, order_id)
             if order is None:
-                raise NotFoundError(f"There is no order {order_id}.")
+                raise NotFoundError(say("no_order", order=order_id))
             has_receipt = order.state is OrderState.DONE
             return orders.summarise(order, has_receipt)
 

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from kiosk import tariff_store
 from kiosk.admin.errors import InvalidInputError, NotFoundError, RefusedError
+from kiosk.admin.messages import Sentence, say, word
 from kiosk.db import Database
 from kiosk.db.models import TariffVersion
 from kiosk.money import CURRENCIES, exponent, format_amount
@@ -50,8 +51,13 @@ class TariffDetail:
     summary: TariffSummary
     #: the tariff's JSON form, as stored
     definition: dict[str, Any]
-    #: the tariff in words, one line each
-    lines: tuple[str, ...]
+    #: the tariff in words, one sentence a line
+    said: tuple[Sentence, ...]
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """:attr:`said` in English."""
+        return tuple(line.text for line in self.said)
 
 
 def _summaries(rows: list[TariffVersion], now: dt.datetime) -> list[TariffSummary]:
@@ -97,18 +103,18 @@ def show_tariff(
             )
         )
     if not rows:
-        raise NotFoundError(f"There is no tariff {code!r}.")
+        raise NotFoundError(say("no_tariff", code=repr(code)))
     summaries = _summaries(rows, now)
     if version is None:
         chosen = next((t for t in summaries if t.in_force), summaries[-1])
     else:
         found = [t for t in summaries if t.version == version]
         if not found:
-            raise NotFoundError(f"Tariff {code} has no version {version}.")
+            raise NotFoundError(say("no_tariff_version", code=code, version=version))
         chosen = found[0]
     row = next(r for r in rows if r.version == chosen.version)
     return TariffDetail(
-        chosen, dict(row.definition), tuple(describe(Tariff.from_dict(row.definition)))
+        chosen, dict(row.definition), tuple(in_words(Tariff.from_dict(row.definition)))
     )
 
 
@@ -119,13 +125,20 @@ def parse_tariff(definition: Mapping[str, Any] | str) -> Tariff:
             definition = json.loads(definition)
         except json.JSONDecodeError as exc:
             raise InvalidInputError(
-                f"Tariff: this is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).",
+                say("tariff_not_json", line=exc.lineno, column=exc.colno, problem=exc.msg),
                 code="bad_tariff",
             ) from None
     try:
         return Tariff.from_dict(definition)
     except TariffError as exc:
-        raise InvalidInputError(f"Tariff: {exc}", code="bad_tariff") from None
+        raise InvalidInputError(tariff_sentence(exc), code="bad_tariff") from None
+
+
+def tariff_sentence(exc: TariffError) -> Sentence:
+    """A tariff check's finding: the field it names and its problem (the tariff layer's words)."""
+    if exc.field:
+        return say("tariff_field", field=exc.field, problem=exc.problem)
+    return say("tariff_problem", problem=exc.problem)
 
 
 def publish_tariff(
@@ -138,21 +151,20 @@ def publish_tariff(
     """Check and store a new tariff version, valid from ``valid_from`` (default: now)."""
     tariff = parse_tariff(definition)
     if valid_from is not None and valid_from.tzinfo is None:
-        raise InvalidInputError("The date a tariff is valid from needs a time zone.")
+        raise InvalidInputError(say("tariff_needs_zone"))
     with db.session() as s:
         newest = s.scalar(
             select(func.max(TariffVersion.version)).where(TariffVersion.code == tariff.code)
         )
         if newest is not None and tariff.version < newest:
             raise RefusedError(
-                f"{tariff.ref} is older than the newest version, v{newest}: publish a new "
-                f"price as v{newest + 1}.",
+                say("tariff_version_old", ref=tariff.ref, newest=newest, next=newest + 1),
                 code="tariff_version_old",
             )
         try:
             row = tariff_store.publish(s, tariff, created_by, valid_from or now)
         except TariffError as exc:
-            raise RefusedError(f"Tariff: {exc}", code="tariff_version_taken") from None
+            raise RefusedError(tariff_sentence(exc), code="tariff_version_taken") from None
         code = row.code
     return next(t for t in list_tariffs(db, now) if t.code == code and t.version == tariff.version)
 
@@ -161,7 +173,12 @@ def publish_tariff(
 
 
 def describe(tariff: Tariff) -> list[str]:
-    """A tariff as a staff member reads it before publishing."""
+    """A tariff as a staff member reads it before publishing, in English."""
+    return [line.text for line in in_words(tariff)]
+
+
+def in_words(tariff: Tariff) -> list[Sentence]:
+    """A tariff as a staff member reads it before publishing, a sentence a line."""
     unit = tariff.utility.display_unit
     money = CURRENCIES[tariff.currency][0]  # a Tariff's currency is always a configured one
 
@@ -169,34 +186,51 @@ def describe(tariff: Tariff) -> list[str]:
         whole = p.scaleb(-exponent(tariff.currency)).normalize()
         return f"{whole:f} {money}/{unit}"
 
+    def amount(minor: int) -> str:
+        return format_amount(minor, tariff.currency)
+
     lines = [
-        f"{tariff.ref}: {tariff.name}",
-        f"{tariff.utility.value}, {money}, time zone {tariff.timezone}",
+        say("tariff_title", ref=tariff.ref, name=tariff.name),
+        say(
+            "tariff_basics",
+            utility=word("utility", tariff.utility.value),
+            currency=money,
+            timezone=tariff.timezone,
+        ),
     ]
     rate = tariff.rate
     if isinstance(rate, FlatRate):
-        lines.append(f"Flat rate: {price(rate.price)}")
+        lines.append(say("tariff_flat", price=price(rate.price)))
     elif isinstance(rate, TieredRate):
         start = 0
         for block in rate.blocks:
-            upto = "and above" if block.up_to is None else f"to {format_units(block.up_to)} {unit}"
-            lines.append(f"From {format_units(start)} {upto} a month: {price(block.price)}")
+            begin, cost = format_units(start), price(block.price)
+            if block.up_to is None:
+                lines.append(say("tariff_block_above", start=begin, price=cost))
+            else:
+                end = format_units(block.up_to)
+                lines.append(say("tariff_block", start=begin, end=end, unit=unit, price=cost))
             start = block.up_to or start
     elif isinstance(rate, TimeOfUse):
-        for period in rate.periods:
+        for p in rate.periods:
             lines.append(
-                f"{period.name} {period.start:%H:%M}-{period.end:%H:%M}: {price(period.price)}"
+                say(
+                    "tariff_period",
+                    name=p.name,
+                    start=f"{p.start:%H:%M}",
+                    end=f"{p.end:%H:%M}",
+                    price=price(p.price),
+                )
             )
-        lines.append(f"{rate.other_name} (other times): {price(rate.other_price)}")
+        lines.append(say("tariff_other_times", name=rate.other_name, price=price(rate.other_price)))
     for fee in tariff.fees:
-        basis = "per top-up" if fee.basis is FeeBasis.PER_TOPUP else "per month"
-        lines.append(f"{fee.label}: {format_amount(fee.amount, tariff.currency)} {basis}")
+        key = "tariff_fee_topup" if fee.basis is FeeBasis.PER_TOPUP else "tariff_fee_month"
+        lines.append(say(key, label=fee.label, amount=amount(fee.amount)))
     if tariff.debt_recovery is not None:
         d = tariff.debt_recovery
-        cap = (
-            ""
-            if d.cap_per_topup is None
-            else f", at most {format_amount(d.cap_per_topup, tariff.currency)}"
-        )
-        lines.append(f"Debt recovery: {Decimal(d.share_bp) / 100:f} % of each top-up{cap}")
+        share = f"{Decimal(d.share_bp) / 100:f}"
+        if d.cap_per_topup is None:
+            lines.append(say("tariff_debt", share=share))
+        else:
+            lines.append(say("tariff_debt_cap", share=share, cap=amount(d.cap_per_topup)))
     return lines

@@ -13,9 +13,11 @@ import pytest
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QWidget
 
+from kiosk.admin.messages import say
 from tests.ui.test_admin_env import AdminUi, admin_ui
 from tests.ui.test_keyboard import geometry_in_window, press, tap_field
 from ui.admin.screens.menu import ENTRIES
+from ui.admin.text import staff_text
 from ui.admin.widgets import text_fields
 from ui.i18n import Language, ts_path
 from ui.layout_check import clipped_texts
@@ -90,7 +92,8 @@ def check_every_screen(ui: AdminUi) -> None:
     """Sign in, open every screen, then the results and questions that add most text."""
     ui.begin()
     ui.enter_pin("135790")  # the PIN screen with its longest sentence on show
-    assert "attempts left" in ui.controller.pin.status.text()
+    # the wrong-PIN sentence, in the language on show (it was English on Chinese screens once)
+    assert ui.controller.pin.status.text() == staff_text(say("wrong_pin", n=4))
     assert_fits(ui, ui.controller.pin, "admin.pin")
     ui.enter_pin("246810")
     ui.on("admin.menu")

@@ -22,7 +22,7 @@ from ui.i18n_update import Entry, Key, placeholders, problems, read_ts, source_s
 TS = ts_path(Language.ZH_CN)
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 #: translations that are rightly the same Latin text as their source
-SAME_IN_CHINESE = {("ReplaceScreen", "UID")}
+SAME_IN_CHINESE = {("ReplaceScreen", "UID"), ("admin_messages", "{first} {second}")}
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,9 @@
 failure turned into a sentence on the screen that asked.
 
 A screen never catches anything itself. :class:`kiosk.admin.AdminError` carries the sentence the
-staff member reads (``message``); anything else is a bug or a dead part below, so the screen says
-a generic sentence and the traceback goes to the log, never onto the screen.
+staff member reads (``sentence``, translated by :mod:`ui.admin.text`); anything else is a bug or a
+dead part below, so the screen says a generic sentence and the traceback goes to the log, never
+onto the screen.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from kiosk.admin import AdminError, AdminService, SessionExpiredError, StaffSession
 from kiosk.admin.roles import Action, allowed
+from ui.admin.text import error_text
 from ui.worker import Runner
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,7 @@ def generic_error() -> str:
 def sentence(exc: BaseException) -> str:
     """What the staff member reads for ``exc`` (logged when it is not an admin error)."""
     if isinstance(exc, AdminError):
-        return exc.message
+        return error_text(exc)
     log.error("admin action failed", exc_info=exc)
     return generic_error()
 

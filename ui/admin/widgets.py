@@ -33,6 +33,8 @@ from PySide6.QtWidgets import (
 
 from kiosk.admin.orders import OrderSummary
 from kiosk.admin.service import PrintOutcome
+from kiosk.money import format_amount
+from ui.admin.text import word_text
 from ui.widgets.keypad import Keypad
 from ui.widgets.screen import button, label
 
@@ -177,7 +179,16 @@ def fill_orders(widget: QListWidget, orders: Sequence[OrderSummary], timezone: s
     widget.clear()
     for order in orders:
         when = order.created_at.astimezone(zone)
-        add_row(widget, f"{when:%m-%d %H:%M}  {order.label}", order)
+        add_row(widget, f"{when:%m-%d %H:%M}  {order_label(order)}", order)
+
+
+def order_label(order: OrderSummary) -> str:
+    """:attr:`OrderSummary.label` in the current language: reference, amount, how it was paid
+    (cash, staff credit or the provider's name) and its state."""
+    amount = format_amount(order.amount, order.currency)
+    method = word_text("method", order.method)
+    state = word_text("state", order.state.value)
+    return f"{order.reference}  {amount}  {method}  {state}"
 
 
 def add_row(widget: QListWidget, text: str, data: Any) -> None:

@@ -1,16 +1,19 @@
 """Cash top-up: staff take the cash, type the amount, put the tenant's card on the reader and
 confirm; the service credits the card (audited) and the receipt is shown.
 
-The amount typed is turned into minor units by kiosk.money (the same parser as everywhere);
-whether it is allowed is the service's to say.
+The amount typed is turned into minor units by kiosk.money (the same parser as everywhere, through
+kiosk.admin.lower.parse_cash, which says what is wrong in admin mode's words); whether it is
+allowed is the service's to say.
 """
 
 from __future__ import annotations
 
-from kiosk.admin import CashTopUp
-from kiosk.money import CURRENCIES, AmountError, format_amount, parse_amount
+from kiosk.admin import AdminError, CashTopUp
+from kiosk.admin.lower import parse_cash
+from kiosk.money import CURRENCIES, format_amount
 from ui.admin.calls import AdminCalls
 from ui.admin.screens.base import AdminScreen
+from ui.admin.text import error_text, staff_text
 from ui.admin.widgets import ConfirmBar, line_edit, print_sentence, text_view
 from ui.widgets.keypad import Keypad
 from ui.widgets.screen import label
@@ -70,9 +73,9 @@ class CashScreen(AdminScreen):
 
     def _amount(self) -> int | None:
         try:
-            return parse_amount(self.keypad.text, self.admin.currency)
-        except AmountError as exc:
-            self.show_error(str(exc))
+            return parse_cash(self.keypad.text, self.admin.currency)
+        except AdminError as exc:
+            self.show_error(error_text(exc))
             return None
 
     def _ask(self) -> None:
@@ -97,7 +100,7 @@ class CashScreen(AdminScreen):
     def _done(self, outcome: CashTopUp) -> None:
         value = format_amount(outcome.card_value, self.admin.currency)
         self.result.setText(
-            outcome.message
+            staff_text(outcome.said)
             + " "
             + self.tr("On the card now: {value}. Order {reference}.").format(
                 value=value, reference=outcome.order.reference

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QWidget
 from kiosk.admin.hardware import CheckStatus, HardwareCheck
 from ui.admin.calls import AdminCalls
 from ui.admin.screens.base import SPACING, AdminScreen
+from ui.admin.text import staff_text
 from ui.widgets.screen import label
 
 
@@ -59,14 +60,14 @@ class HardwareScreen(AdminScreen):
         }
         for i, check in enumerate(checks):
             name = label(wrap=False, name=f"hardware_component_{i}")
-            name.setText(check.component)
+            name.setText(staff_text(check.part))
             roles = {CheckStatus.OK: None, CheckStatus.PROBLEM: "error"}
             status = label(
                 roles.get(check.status, "muted"), wrap=False, name=f"hardware_status_{i}"
             )
             status.setText(words.get(check.status, check.status.value))
             detail = label(name=f"hardware_detail_{i}")
-            detail.setText(check.detail)
+            detail.setText(staff_text(check.said))
             self.grid.addWidget(name, i, 0)
             self.grid.addWidget(status, i, 1)
             self.grid.addWidget(detail, i, 2)

@@ -4,8 +4,10 @@ memory, as kiosk.admin.inspect reports it (keys are hidden there, never shown he
 from __future__ import annotations
 
 from kiosk.admin.inspect import CardReport
+from kiosk.admin.messages import card_sentence
 from ui.admin.calls import AdminCalls
 from ui.admin.screens.base import AdminScreen
+from ui.admin.text import staff_text
 from ui.admin.widgets import text_view
 from ui.widgets.screen import label
 
@@ -48,7 +50,7 @@ class ReadCardScreen(AdminScreen):
             self.tr("A tap at this kiosk accepts this card.")
             if report.tap_ok
             else self.tr("A tap at this kiosk refuses this card: {why}").format(
-                why=report.tap_message
+                why=staff_text(card_sentence(report.tap_code))
             )
         )
         self.summary.setText(
@@ -58,5 +60,6 @@ class ReadCardScreen(AdminScreen):
             + " "
             + tap
         )
-        # the service's own rendering: decoded records, counters, database view, raw memory
+        # the service's own rendering: decoded records, counters, database view, raw memory -- a
+        # technician's dump, in English like the printed reports
         self.report.setPlainText(report.text)

@@ -7,7 +7,7 @@ from kiosk.admin.orders import OrderSummary
 from kiosk.money import format_amount
 from ui.admin.calls import AdminCalls
 from ui.admin.screens.base import AdminScreen
-from ui.admin.widgets import ConfirmBar, chosen, fill_orders, line_edit, pick_list
+from ui.admin.widgets import ConfirmBar, chosen, fill_orders, line_edit, order_label, pick_list
 from ui.widgets.screen import label
 
 LIMIT = 50
@@ -82,7 +82,7 @@ class RefundScreen(AdminScreen):
         )
 
     def _refunded(self, order: OrderSummary) -> None:
-        self.result.setText(self.tr("Done: {order}").format(order=order.label))
+        self.result.setText(self.tr("Done: {order}").format(order=order_label(order)))
         self.show_info(self.tr("The refund is booked."))
         self.reason.clear()
         self._load(keep_status=True)

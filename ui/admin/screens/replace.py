@@ -13,6 +13,7 @@ from kiosk.db.models import CardRole
 from kiosk.money import format_amount
 from ui.admin.calls import AdminCalls
 from ui.admin.screens.base import AdminScreen, row, set_role
+from ui.admin.text import staff_text, word_text
 from ui.admin.widgets import (
     ConfirmBar,
     KeypadBinder,
@@ -121,7 +122,8 @@ class ReplaceScreen(AdminScreen):
     def _found(self, cards: list[CardSummary]) -> None:
         for c in cards:
             who = f"{c.tenant_id} {c.tenant_name or ''}".strip() if c.tenant_id else "-"
-            add_row(self.cards, f"{c.serial}  {c.role}  {c.status}  {who}  {c.uid.upper()}", c)
+            role, status = word_text("role", c.role), word_text("status", c.status)
+            add_row(self.cards, f"{c.serial}  {role}  {status}  {who}  {c.uid.upper()}", c)
         if not cards:
             self.show_error(self.tr("No card here has that serial or UID."))
         elif len(cards) == 1:
@@ -139,14 +141,17 @@ class ReplaceScreen(AdminScreen):
         value = format_amount(p.value, p.currency)
         lines = [
             self.tr("Card {serial} ({role}, {status}) of tenant {tenant}.").format(
-                serial=p.serial, role=p.role.value, status=p.status.value, tenant=p.tenant_id
+                serial=p.serial,
+                role=word_text("role", p.role.value),
+                status=word_text("status", p.status.value),
+                tenant=p.tenant_id,
             ),
             self.tr("The new card will carry {value}, purchase {seq}.").format(
                 value=value, seq=p.purchase_seq
             )
             if p.role is CardRole.METER
             else self.tr("The new card will carry {value}.").format(value=value),
-            self.tr("Last known: {source}.").format(source=p.last_known.source),
+            self.tr("Last known: {source}.").format(source=staff_text(p.last_known.basis)),
         ]
         if p.last_known.as_of is not None:
             when = p.last_known.as_of.astimezone(zone)
@@ -159,8 +164,9 @@ class ReplaceScreen(AdminScreen):
             )
         if p.in_progress:
             lines.append(self.tr("A replacement of this card was begun: Replace finishes it."))
+        if p.last_known.said_warning is not None:
+            lines.append(staff_text(p.last_known.said_warning))
         if not p.last_known.certain:
-            lines.append(p.last_known.warning)
             self.accept_uncertain.show()
         self.preview_text.setText("\n".join(lines))
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from kiosk.admin.hardware import SyncStatus
 from ui.admin.calls import AdminCalls
 from ui.admin.screens.base import AdminScreen
+from ui.admin.text import staff_text
 from ui.widgets.screen import label
 
 
@@ -40,7 +41,7 @@ class SyncScreen(AdminScreen):
         self.calls.run(self, self.admin.sync_status, on_done=self._show)
 
     def _show(self, status: SyncStatus) -> None:
-        self.detail.setText(status.detail)
+        self.detail.setText(staff_text(status.said))
         self.configured.setText(
             self.tr("Sync backend: set up.")
             if status.configured

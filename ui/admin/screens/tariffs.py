@@ -13,6 +13,7 @@ from kiosk.admin.roles import Action
 from kiosk.admin.tariffs import TariffDetail, TariffSummary
 from ui.admin.calls import AdminCalls
 from ui.admin.screens.base import AdminScreen
+from ui.admin.text import staff_text, word_text
 from ui.admin.widgets import add_row, chosen, pick_list, text_view
 from ui.widgets.screen import label
 
@@ -61,7 +62,8 @@ class TariffsScreen(AdminScreen):
         self.versions.clear()
         for t in tariffs:
             now = self.tr(" (in force)") if t.in_force else ""
-            add_row(self.versions, f"{t.ref}  {t.name}  {t.utility}{now}", t)
+            utility = word_text("utility", t.utility)
+            add_row(self.versions, f"{t.ref}  {t.name}  {utility}{now}", t)
 
     def _show_chosen(self) -> None:
         summary: TariffSummary | None = chosen(self.versions)
@@ -70,7 +72,7 @@ class TariffsScreen(AdminScreen):
         self.calls.run(self, self.admin.tariff, summary.code, summary.version, on_done=self._shown)
 
     def _shown(self, detail: TariffDetail) -> None:
-        self.words.setText("\n".join(detail.lines))
+        self.words.setText("\n".join(staff_text(line) for line in detail.said))
         self.editor.setPlainText(json.dumps(detail.definition, indent=2, ensure_ascii=False))
 
     def _publish(self) -> None:
