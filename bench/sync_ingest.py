@@ -2,8 +2,8 @@
 holds up as the backend's PostgreSQL database grows.
 
 Run: ``python -m bench.sync_ingest [--kiosks 10,100,1000] [--seconds 60] [--warmup 5]
-[--sizes 0,1M,10M] [--size-kiosks 100] [--topups-per-push 1] [--keep-alive] [--no-sqlite]
-[--no-pg] [--explain] [--quick]``.
+[--sizes 0,1M,10M] [--size-kiosks 100] [--topups-per-push 1] [--every S] [--keep-alive]
+[--no-sqlite] [--no-pg] [--explain] [--quick]``.
 
 **The messages** are real: at start-up one kiosk (the kiosk core on a SQLite file, an emulated
 MIFARE Classic wallet card, the payment simulator over HTTP on 127.0.0.1) makes one QR top-up and
@@ -22,8 +22,11 @@ kiosk/db/pgserver.py, durable: fsync and synchronous_commit on) and SQLite with 
 (WAL, synchronous=FULL). N kiosks are enrolled through the admin API (``POST
 /api/v1/admin/kiosks``), then N clients (asyncio, httpx) push at once, each one push after another
 with no pause, ``--topups-per-push`` top-ups a push, each push on a new connection as a kiosk that
-syncs every minute makes one (uvicorn closes a connection idle for 5 s). ``--keep-alive`` keeps
-the connections instead: each then stays with the worker that happened to accept it.
+syncs every minute makes one (uvicorn closes a connection idle for 5 s). That measures what the
+backend can take: the pushes queue, and their latency is mostly the wait in that queue.
+``--every 60`` paces each kiosk to one push a minute at a random phase, as kiosks on their sync
+timer do, for the latency a kiosk sees at such a load. ``--keep-alive`` keeps the connections
+instead: each then stays with the worker that happened to accept it.
 
 Nothing is counted until ``--warmup`` seconds have passed *and* every kiosk has had a push
 answered (with 1,000 kiosks that takes a while: the queue of waiting pushes has then reached its
@@ -751,7 +754,8 @@ async def push_load(
     run: Run,
     watchers: Sequence[Watcher],
 ) -> None:
-    """Every kiosk pushes, one push after another, until the window closes; the window opens
+    """Every kiosk pushes, one push after another (or one every ``--every`` s), until the window
+    closes; the window opens
     after ``--warmup`` seconds once every kiosk has had a push answered (the queue is then as
     long as it stays), and its pushes go into ``run``. ``watchers`` watch the window."""
     keep = len(kiosks) if args.keep_alive else 0
@@ -782,7 +786,15 @@ async def push_load(
 
     async def kiosk_loop(http: httpx.AsyncClient, kiosk: BenchKiosk, seed: int) -> None:
         rng = random.Random(seed)
+        # --every: a kiosk syncing on a timer, at a random phase; a push taking longer than the
+        # interval delays the next one (a kiosk never has two pushes in flight)
+        due = started + rng.uniform(0, args.every) if args.every else 0.0
         while not kiosk.failed and not (window and loop.time() >= window[1]):
+            if args.every:
+                await asyncio.sleep(max(0.0, due - loop.time()))
+                due += args.every
+                if window and loop.time() >= window[1]:
+                    break
             body, count, last = kiosk.push_body(templates, args.topups_per_push, rng)
             headers = signed_headers(
                 kiosk.kiosk_id, kiosk.secret, "POST", PUSH_PATH, int(time.time()), body
@@ -1311,6 +1323,13 @@ def main(argv: list[str] | None = None) -> None:
         "--keep-alive",
         action="store_true",
         help="keep each kiosk's connection between pushes (default: a new one per push)",
+    )
+    parser.add_argument(
+        "--every",
+        type=float,
+        default=0.0,
+        help="each kiosk pushes once every this many seconds, at a random phase, as a kiosk on "
+        "its sync timer does (default 0: one push after another, as fast as answered)",
     )
     parser.add_argument("--no-pg", action="store_true", help="SQLite only (no part 2)")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
