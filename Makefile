@@ -9,6 +9,9 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# pytest-xdist workers for `make test`: the suite mostly waits (servers, browsers, Qt), two keep
+# both CPUs of a small CI machine busy
+TEST_WORKERS ?= 2
 
 # Debian packages: pcscd + vpcd for the real PC/SC stack in tests and the demo; libpcsclite-dev and
 # swig to build pyscard; a compiler and Python headers for the same; zbar-tools to check that a
@@ -45,8 +48,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The PC/SC tests share the one pcscd + vpcd of the machine, so they run in one process of their
+# own (mostly waiting on the reader stack) beside the rest on $(TEST_WORKERS) xdist workers; their
+# report follows. Every test runs; the target fails if either part fails.
 test: setup
-	$(PY) -m pytest -q
+	@rm -f .pytest-pcsc.log
+	$(PY) -m pytest -q -m pcsc -p no:cacheprovider > .pytest-pcsc.log 2>&1 & pcsc=$$!; \
+	$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not pcsc"; rest=$$?; \
+	wait $$pcsc; pcsc_rc=$$?; \
+	echo "-- PC/SC tests (pytest -m pcsc) --"; cat .pytest-pcsc.log; rm -f .pytest-pcsc.log; \
+	test $$rest -eq 0 && test $$pcsc_rc -eq 0
 
 demo: setup
 	$(VENV)/bin/prepay-kiosk-ui --demo --out demo-out

@@ -13,68 +13,29 @@ A test fails while the block and MESSAGES disagree, so the translators can never
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
-BEGIN = "# -- generated from kiosk.admin.messages.MESSAGES: do not edit below --"
-END = "# -- end of generated block --"
+from ui.catalog_block import GeneratedCatalog
+
 PATH = Path(__file__)
 
 
-def _literal(text: str) -> str:
-    """A double-quoted Python literal lupdate reads back as ``text``."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def generated_block() -> str:
-    """The block as MESSAGES says it should be, markers included."""
+def _templates() -> dict[str, str]:
     from kiosk.admin.messages import MESSAGES
 
-    lines = [
-        BEGIN,
-        "# one whole literal per line, however long, as lupdate reads it",
-        "# ruff: noqa: E501",
-        "# fmt: off",
-        "CATALOG: dict[str, object] = {",
-    ]
-    for key, template in MESSAGES.items():
-        lines.append(f'    "{key}": QT_TRANSLATE_NOOP("admin_messages", {_literal(template)}),')
-    lines += ["}", "# fmt: on", END]
-    return "\n".join(lines)
+    return dict(MESSAGES)
 
 
-def current_block(source: str) -> str:
-    # the markers as whole lines: the constants above spell them too, inside quotes
-    start = source.index("\n" + BEGIN + "\n") + 1
-    end = source.index("\n" + END + "\n", start) + 1 + len(END)
-    return source[start:end]
-
-
-def write(path: Path = PATH) -> bool:
-    """Rewrite the generated block in ``path``; True when it changed."""
-    source = path.read_text(encoding="utf-8")
-    fresh = source.replace(current_block(source), generated_block())
-    if fresh == source:
-        return False
-    path.write_text(fresh, encoding="utf-8")
-    return True
+GENERATED = GeneratedCatalog(PATH, "kiosk.admin.messages.MESSAGES", "admin_messages", _templates)
+generated_block = GENERATED.generated_block
+current_block = GENERATED.current_block
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Admin mode's sentences for Qt Linguist.")
-    group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--write", action="store_true", help="regenerate the block")
-    group.add_argument("--check", action="store_true", help="exit 1 when it is out of date")
-    args = parser.parse_args(argv)
-    if args.write:
-        print(f"{PATH}: {'regenerated' if write() else 'already up to date'}")
-        return 0
-    stale = current_block(PATH.read_text(encoding="utf-8")) != generated_block()
-    print(f"{PATH}: {'out of date: run --write' if stale else 'up to date'}")
-    return int(stale)
+    return GENERATED.main("Admin mode's sentences for Qt Linguist.", argv)
 
 
 # -- generated from kiosk.admin.messages.MESSAGES: do not edit below --
