@@ -13,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from backend import enrolment, queries, reference
+from backend import enrolment, kiosk_status, queries, reference
 from backend.admin_schemas import (
     AuditOut,
     BalanceOut,
@@ -26,6 +26,7 @@ from backend.admin_schemas import (
     HolidayIn,
     HolidayOut,
     KioskOut,
+    KioskReportOut,
     MeterIn,
     MeterOut,
     NoticeOut,
@@ -41,7 +42,7 @@ from backend.admin_schemas import (
     TenantOut,
 )
 from backend.context import Backend, backend
-from backend.db.models import KioskRow, SiteRow, StaffRow, TenantRow
+from backend.db.models import KioskReportRow, KioskRow, SiteRow, StaffRow, TenantRow
 from backend.errors import AdminAuthError, NotFoundError
 from backend.fields import CARD_UID_PATTERN
 from backend.reference import RefType
@@ -122,7 +123,15 @@ def enrol(
 @router.get("/kiosks", response_model=list[KioskOut], summary="enrolled kiosks and their sync")
 def list_kiosks(ctx: Ctx) -> list[KioskOut]:
     with ctx.db.session() as s:
-        return [KioskOut(**_kiosk(row)) for row in queries.kiosks(s)]
+        reports = kiosk_status.reports(s)
+        return [
+            KioskOut(**_kiosk(row, report=_report(reports.get(row.id))))
+            for row in queries.kiosks(s)
+        ]
+
+
+def _report(row: KioskReportRow | None) -> KioskReportOut | None:
+    return None if row is None else _row(KioskReportOut, row)
 
 
 # -- sites -----------------------------------------------------------------------------------------

@@ -41,6 +41,22 @@ class EnrolIn(_In):
     name: Name
 
 
+class KioskReportOut(BaseModel):
+    """What the kiosk last reported of itself after a sync run (POST /sync/status)."""
+
+    received_at: dt.datetime
+    reported_at: dt.datetime
+    #: messages waiting in the kiosk's outbox, and when the oldest was written
+    backlog: int
+    oldest_unsent_at: dt.datetime | None
+    last_seq: int
+    clock_offset_s: int
+    cursor: int
+    last_error: str
+    software: str
+    reports: int
+
+
 class KioskOut(BaseModel):
     kiosk_id: str
     site_id: int
@@ -51,6 +67,8 @@ class KioskOut(BaseModel):
     last_seen_at: dt.datetime | None
     acked_seq: int
     max_seq: int
+    #: the kiosk's newest status report; null before its first
+    report: KioskReportOut | None = None
 
 
 class EnrolledOut(KioskOut):

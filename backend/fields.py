@@ -4,9 +4,10 @@ by the columns they go to, so that bad input is a 422 with a message, never a da
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
 from kiosk.sync_protocol import KIOSK_ID_PATTERN
 
@@ -43,6 +44,14 @@ def _storable_json(value: Any, depth: int = 0) -> Any:
     return value
 
 
+def _in_utc_range(value: dt.datetime) -> dt.datetime:
+    try:
+        value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("the time is outside the years 1 to 9999 once taken to UTC") from None
+    return value
+
+
 Text = Annotated[str, AfterValidator(_storable)]
 Str32 = Annotated[Text, StringConstraints(max_length=32)]
 Str36 = Annotated[Text, StringConstraints(max_length=36)]
@@ -55,6 +64,8 @@ Str255 = Annotated[Text, StringConstraints(max_length=255)]
 #: a name shown to people: not blank
 Name = Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_storable_json)]
+#: a time with its UTC offset that can be stored in UTC (0001-01-01T00:00+01:00 cannot)
+Moment = Annotated[AwareDatetime, AfterValidator(_in_utc_range)]
 
 #: whole numbers that fit the columns they go to
 Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]

@@ -9,12 +9,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Request
 
-from backend import ingest, notify, reference
+from backend import ingest, kiosk_status, notify, reference
 from backend.context import Backend, backend
 from backend.db.models import KioskRow
 from backend.errors import NotFoundError, UnsignedError
 from backend.signing import SCOPE_KEY, SignedKiosk
-from backend.sync_schemas import PullReply, PushReply, PushRequest, RefChange, StateReply
+from backend.sync_schemas import (
+    PullReply,
+    PushReply,
+    PushRequest,
+    RefChange,
+    StateReply,
+    StatusReply,
+    StatusReport,
+)
 from kiosk.faults import crash_point
 from kiosk.sync_protocol import (
     HEADER_KIOSK,
@@ -104,3 +112,11 @@ def state(kiosk: Signed, ctx: Ctx) -> StateReply:
             reference_cursor=reference.current_rev(s),
             server_time=int(time.time()),
         )
+
+
+@router.post("/status", response_model=StatusReply, summary="the kiosk's report of itself")
+def status(body: StatusReport, kiosk: Signed, ctx: Ctx) -> StatusReply:
+    """After each sync run: the kiosk's own backlog, clock offset and last error, shown on the
+    dashboard's kiosk health. Changes nothing else."""
+    with ctx.db.session() as s:
+        return kiosk_status.record(s, kiosk.kiosk_id, body)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from backend.fields import (
     Count,
@@ -16,6 +16,7 @@ from backend.fields import (
     JsonObject,
     KioskId,
     LocalId,
+    Moment,
     Seq,
     Str32,
     Str36,
@@ -81,6 +82,40 @@ class StateReply(BaseModel):
     server_time: int
 
 
+# -- status ----------------------------------------------------------------------------------------
+
+
+class StatusReport(BaseModel):
+    """What a kiosk reports of itself after each sync run: what only it knows."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: when the kiosk made the report, by its clock corrected with its offset
+    at: Moment
+    #: messages in its outbox the backend has not acknowledged yet
+    backlog: Count
+    #: when the oldest of them was written (null when none wait)
+    oldest_unsent_at: Moment | None = None
+    #: the highest seq it has numbered
+    last_seq: Count
+    #: seconds it adds to its own clock to agree with the backend's
+    clock_offset_s: Int64
+    #: the reference-data cursor it holds
+    cursor: Count
+    #: the last sync error it met; "" when its last run went through
+    last_error: Str255 = ""
+    #: its software's name and version
+    software: Str64 = ""
+
+
+class StatusReply(BaseModel):
+    kiosk_id: str
+    #: reports received from this kiosk so far
+    reports: int
+    #: every message up to this seq is stored and applied here
+    acked_seq: int
+
+
 # -- pull ------------------------------------------------------------------------------------------
 
 
@@ -133,9 +168,9 @@ class OrderPayload(_Payload):
     currency: Currency
     method: Str32
     paid_amount: Int64 | None = None
-    paid_at: AwareDatetime | None = None
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
+    paid_at: Moment | None = None
+    created_at: Moment
+    updated_at: Moment
     items: list[OrderItemPayload] = []
 
 
@@ -154,7 +189,7 @@ class LedgerEntryPayload(_Payload):
     kind: EntryKind
     order_id: Int64 | None = None
     memo: Str255 = ""
-    created_at: AwareDatetime
+    created_at: Moment
     account: AccountPayload
 
 
@@ -164,12 +199,12 @@ class CardWritePayload(_Payload):
     amount: Int64
     new_counter: Count
     status: WriteStatus
-    created_at: AwareDatetime
-    settled_at: AwareDatetime | None = None
+    created_at: Moment
+    settled_at: Moment | None = None
 
 
 class AuditEntryPayload(_Payload):
-    at: AwareDatetime
+    at: Moment
     actor: Str64
     action: Str64
     subject: Str128 = ""
@@ -180,18 +215,18 @@ class MeterStatePayload(_Payload):
     card_uid: Str64
     meter_id: Count
     meter_counter: Count
-    at: AwareDatetime
+    at: Moment
     reading: Count
     credit: Int64
     loaded_seq: Count
-    recorded_at: AwareDatetime | None = None
+    recorded_at: Moment | None = None
 
 
 class RelayCommandPayload(_Payload):
     meter_id: Count
     closed: bool
     reason: Str255
-    at: AwareDatetime
+    at: Moment
     confirmed: bool = False
     error: Str255 = ""
 
@@ -210,7 +245,7 @@ class CardPayload(_Payload):
     staff_id: Int64 | None = None
     meter_id: Int64 | None = None
     status: CardStatus
-    issued_at: AwareDatetime | None = None
+    issued_at: Moment | None = None
     #: the new card of a replacement not finished yet: held blocked until the value is on it
     held_for_replacement: bool = False
     #: the card that replaced this one (status replaced)

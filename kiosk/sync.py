@@ -13,10 +13,17 @@ all call at once. The Qt UI wraps it; ``prepay-kiosk sync --loop`` runs it on th
 
 A kiosk restored from a backup asks the backend which seqs it already holds (``/sync/state``) and
 continues after them; messages it numbered again meanwhile are renumbered after them.
+
+After every run that reached the backend, refused or not, the kiosk reports itself
+(``/sync/status``): its backlog and the age of its oldest queued message, its clock offset, the
+last error -- what the property manager's kiosk health shows. The report is best effort: when it
+fails, the run is still what its push and pull made it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib.metadata
 import logging
 import random
 import threading
@@ -40,6 +47,22 @@ BATCH = 200
 PAGE = 500
 #: pages one run pulls at most (a first sync of a large site continues on the next run)
 MAX_PAGES = 200
+
+
+def _software() -> str:
+    try:
+        return f"prepay-kiosk {importlib.metadata.version('prepay-kiosk')}"
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree not installed
+        return "prepay-kiosk"
+
+
+#: what the status report names as the kiosk's software
+SOFTWARE = _software()
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    """Times read back from SQLite may come without their zone; the kiosk stores UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
 
 
 @dataclass
@@ -112,10 +135,36 @@ class Syncer:
                 state.clock_offset = round(self.client.offset)
                 state.last_error = "" if report.error is None else report.error.message[:255]
                 report.cursor = state.cursor
-                report.backlog = outbox.backlog(s, self.kiosk_id).unsent
+                backlog = outbox.backlog(s, self.kiosk_id)
+                report.backlog = backlog.unsent
                 if not report.acked_seq:
-                    report.acked_seq = outbox.backlog(s, self.kiosk_id).last_sent_seq
+                    report.acked_seq = backlog.last_sent_seq
+                status = self._status_report(state, backlog)
+            if not isinstance(report.error, SyncUnreachableError):
+                self._report_status(status)
             return report
+
+    def _status_report(self, state: SyncState, backlog: outbox.Backlog) -> dict[str, Any]:
+        """What the kiosk tells the backend of itself (docs/sync-api.md, Status). Times are on the
+        backend's clock: the kiosk's own, corrected by the offset it learnt."""
+        offset = dt.timedelta(seconds=round(self.client.offset))
+        oldest = backlog.oldest_unsent_at
+        return {
+            "at": dt.datetime.fromtimestamp(self.client.now(), dt.UTC).isoformat(),
+            "backlog": backlog.unsent,
+            "oldest_unsent_at": None if oldest is None else (_aware(oldest) + offset).isoformat(),
+            "last_seq": backlog.last_seq,
+            "clock_offset_s": round(self.client.offset),
+            "cursor": state.cursor,
+            "last_error": state.last_error,
+            "software": SOFTWARE,
+        }
+
+    def _report_status(self, status: dict[str, Any]) -> None:
+        try:
+            self.client.report_status(status)
+        except SyncError as exc:  # an older backend, or the network went: next run reports again
+            log.info("sync: status report not taken: %s [%s]", exc.message, exc.code)
 
     # -- push --------------------------------------------------------------------------------------
 

@@ -5,9 +5,9 @@ tariff versions and holidays, with tombstones for what was deleted.
 Everything one pull brought is applied in ONE transaction together with the new cursor, so a
 crash half-way applies nothing and the next pull starts again from the old cursor. What a row
 refers to is applied before the row (tenants before their meters and cards); deletions go the other
-way round. Nothing here deletes history: a deleted tenant, meter or card that orders or cards still
-refer to is kept (and logged); deleted staff are made inactive. Tenants, meters and cards changed here
-are not reported back to the backend (they are its own data:
+way round. Nothing here deletes history: a deleted tenant, meter or card that orders or cards
+still refer to is kept (and logged); deleted staff are made inactive. Tenants, meters and cards
+changed here are not reported back to the backend (they are its own data:
 :func:`kiosk.outbox.applying_backend_data`).
 """
 

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from kiosk.sync_protocol import PULL_PATH, PUSH_PATH, STATE_PATH, signed_headers
+from kiosk.sync_protocol import PULL_PATH, PUSH_PATH, STATE_PATH, STATUS_PATH, signed_headers
 
 #: an offset from the Date header is only taken when it differs from the one in use by more than
 #: this: the header has whole seconds, and the request's own time blurs it further
@@ -113,6 +113,9 @@ class SyncClient:
 
     def state(self) -> dict[str, Any]:
         return self.request("GET", STATE_PATH).data
+
+    def report_status(self, report: dict[str, Any]) -> dict[str, Any]:
+        return self.request("POST", STATUS_PATH, body=report).data
 
     # -- signed requests ---------------------------------------------------------------------------
 

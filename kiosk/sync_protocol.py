@@ -28,6 +28,7 @@ API_PREFIX = "/api/v1"
 PUSH_PATH = f"{API_PREFIX}/sync/push"
 PULL_PATH = f"{API_PREFIX}/sync/pull"
 STATE_PATH = f"{API_PREFIX}/sync/state"
+STATUS_PATH = f"{API_PREFIX}/sync/status"
 
 HEADER_KIOSK = "X-Kiosk-Id"
 HEADER_TIMESTAMP = "X-Timestamp"

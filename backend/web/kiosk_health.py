@@ -1,8 +1,11 @@
 """The kiosks' health (/dashboard/kiosks): when each last reached the backend, the last message it
-sent, how far its messages are stored and applied (acked seq) and the highest seq received, and
-the messages held beyond a gap -- the queue as far as the backend can see it. A kiosk's own
-backlog and clock offset stay on the kiosk: sync protocol v1 does not report them, and the page
-says so instead of guessing."""
+sent, how far its messages are stored and applied (acked seq) and the highest seq received, the
+messages held beyond a gap, and what the kiosk last reported of itself (backend.kiosk_status): the
+messages still queued in its outbox and since when, its clock offset, its last sync error.
+
+A kiosk is "in touch" when it reached the backend lately and reports nothing wrong; "quiet" when it
+has not for a while; "failing" when its last run met an error (a refused push, say); "behind" when
+its oldest queued message has waited too long -- each a reason for a technician to look."""
 
 from __future__ import annotations
 
@@ -15,9 +18,9 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend import ingest, queries
+from backend import ingest, kiosk_status, queries
 from backend.context import Backend, backend
-from backend.db.models import KioskRow, SiteRow, SyncMessage
+from backend.db.models import KioskReportRow, KioskRow, SiteRow, SyncMessage
 from backend.web import PREFIX, clock
 from backend.web.session import PageUser, PartUser
 from backend.web.templating import render, render_part
@@ -26,6 +29,11 @@ router = APIRouter(prefix=f"{PREFIX}/kiosks", include_in_schema=False)
 Ctx = Annotated[Backend, Depends(backend)]
 #: a kiosk syncs every minute or so when it has work; one silent this long needs a look
 QUIET_AFTER = dt.timedelta(minutes=15)
+#: a message queued at a kiosk this long has missed many runs: the kiosk is behind
+BEHIND_AFTER = dt.timedelta(minutes=15)
+#: a clock further off than this is worth a technician's look (signatures allow 5 minutes, the
+#: kiosk corrects for it, but receipts and the kiosk's own screens use its clock)
+CLOCK_OFF_AFTER_S = 60
 
 
 @dataclass(frozen=True)
@@ -35,7 +43,13 @@ class KioskHealth:
     timezone: str
     last_message_at: dt.datetime | None
     held: list[int]
-    status: str  # "ok", "quiet", "never"
+    status: str  # "ok", "quiet", "never", "failing", "behind"
+    #: what the kiosk last reported of itself, None before its first report
+    report: KioskReportRow | None
+
+    @property
+    def clock_off(self) -> bool:
+        return self.report is not None and abs(self.report.clock_offset_s) > CLOCK_OFF_AFTER_S
 
     @property
     def missing_from(self) -> int | None:
@@ -66,15 +80,11 @@ def _context(s: Session) -> dict[str, Any]:
             )
         ).all()
     )
+    reports = kiosk_status.reports(s)
     rows = []
     for kiosk in queries.kiosks(s):
         site = sites.get(kiosk.site_id)
-        if kiosk.last_seen_at is None:
-            status = "never"
-        elif now - kiosk.last_seen_at > QUIET_AFTER:
-            status = "quiet"
-        else:
-            status = "ok"
+        report = reports.get(kiosk.id)
         rows.append(
             KioskHealth(
                 kiosk,
@@ -82,7 +92,28 @@ def _context(s: Session) -> dict[str, Any]:
                 site.timezone if site else "UTC",
                 last_messages.get(kiosk.id),
                 ingest.held(s, kiosk.id),
-                status,
+                _status(kiosk, report, now),
+                report,
             )
         )
-    return {"kiosks": rows, "now": now, "quiet_minutes": int(QUIET_AFTER.total_seconds() // 60)}
+    return {
+        "kiosks": rows,
+        "now": now,
+        "quiet_minutes": int(QUIET_AFTER.total_seconds() // 60),
+        "behind_minutes": int(BEHIND_AFTER.total_seconds() // 60),
+    }
+
+
+def _status(kiosk: KioskRow, report: KioskReportRow | None, now: dt.datetime) -> str:
+    if kiosk.last_seen_at is None:
+        return "never"
+    if now - kiosk.last_seen_at > QUIET_AFTER:
+        return "quiet"
+    if report is None:
+        return "ok"
+    if report.last_error:
+        return "failing"
+    oldest = report.oldest_unsent_at
+    if report.backlog and oldest is not None and now - oldest > BEHIND_AFTER:
+        return "behind"
+    return "ok"

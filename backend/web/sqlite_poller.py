@@ -1,10 +1,11 @@
 """The changes committed to a SQLite database, found by polling: SQLite has no NOTIFY.
 
-Two numbers grow with every change and are cheap to read: each kiosk's ``acked_seq`` (everything
-up to it is applied, :mod:`backend.ingest`) and the ``reference`` counter (every edit of reference
-data takes the next number, :mod:`backend.reference`). About once a second the poller reads them;
-when one grew, it reads what lies between the old and the new number -- the applied messages, the
-changed reference rows -- and publishes the same events :func:`backend.events.publish` sends on
+Three numbers grow with every change and are cheap to read: each kiosk's ``acked_seq`` (everything
+up to it is applied, :mod:`backend.ingest`), each kiosk's count of status reports
+(:mod:`backend.kiosk_status`) and the ``reference`` counter (every edit of reference data takes
+the next number, :mod:`backend.reference`). About once a second the poller reads them; when one
+grew, it reads what lies between the old and the new number -- the applied messages, the changed
+reference rows -- and publishes the same events :func:`backend.events.publish` sends on
 PostgreSQL. Every worker polls the same file, so each hears every change whichever worker took it.
 
 The poller reads through an engine of its own without the backend's BEGIN IMMEDIATE: a read in WAL
@@ -23,8 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from backend import reference
-from backend.db.models import KioskRow, SyncMessage
+from backend import kiosk_status, reference
+from backend.db.models import KioskReportRow, KioskRow, SyncMessage
 from backend.events import Event
 from backend.reference import MODELS, RefType
 from backend.web.hub import ChangeHub
@@ -38,10 +39,12 @@ MAX_EVENTS = 2000
 
 @dataclass
 class Position:
-    """How far the poller has seen: each kiosk's acked seq, and the reference counter."""
+    """How far the poller has seen: each kiosk's acked seq and status reports, and the reference
+    counter."""
 
     acked: dict[str, int] = field(default_factory=dict)
     rev: int = 0
+    reports: dict[str, int] = field(default_factory=dict)
 
 
 def _busy_timeout(dbapi_connection: Any, _record: Any) -> None:
@@ -85,8 +88,13 @@ class SqlitePoller:
 
     def position(self) -> Position:
         with Session(self.engine) as s:
-            return Position(dict(s.execute(select(KioskRow.id, KioskRow.acked_seq)).tuples().all()),
-                            reference.current_rev(s))  # fmt: skip
+            acked = s.execute(select(KioskRow.id, KioskRow.acked_seq)).all()
+            reports = s.execute(select(KioskReportRow.kiosk_id, KioskReportRow.reports)).all()
+            return Position(
+                {kiosk: seq for kiosk, seq in acked},
+                reference.current_rev(s),
+                {kiosk: count for kiosk, count in reports},
+            )
 
     def changes(self, before: Position) -> tuple[list[dict[str, Any]] | None, Position]:
         """The events committed since ``before`` (None: too many, resync) and the new position."""
@@ -99,6 +107,15 @@ class SqlitePoller:
                     found += _kiosk_events(s, kiosk_id, seen, acked)
             if now.rev > before.rev:
                 found += _reference_events(s, before.rev, now.rev)
+        for kiosk_id, reports in now.reports.items():
+            if reports > before.reports.get(kiosk_id, 0):
+                found.append(
+                    asdict(
+                        Event(
+                            kiosk_status.SOURCE, kiosk_status.KIND, kiosk_id, kiosk_id=kiosk_id
+                        )
+                    )
+                )
         if len(found) > MAX_EVENTS:
             return None, now
         return found, now

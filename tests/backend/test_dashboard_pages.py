@@ -253,5 +253,5 @@ def test_kiosk_health_shows_last_contact_and_how_far_messages_are_applied(
     page = manager.get("/dashboard/kiosks").text
     k1, k2 = row_of(page, "kiosk-K1"), row_of(page, "kiosk-K2")
     assert k1.startswith("K1 Lobby Test Tower in touch just now")
-    assert k1.endswith("1 3 1 held, missing from seq 2 not reported")
-    assert k2 == "K2 Lobby Test Tower never synced never never 0 0 none not reported"
+    assert k1.endswith("1 3 1 held, missing from seq 2 not reported yet")
+    assert k2 == "K2 Lobby Test Tower never synced never never 0 0 none not reported yet"

@@ -10,7 +10,7 @@ from backend.db.models.ingest import (
     RelayRecord,
     SyncMessage,
 )
-from backend.db.models.kiosks import KioskRow, RequestNonce
+from backend.db.models.kiosks import KioskReportRow, KioskRow, RequestNonce
 from backend.db.models.reference import (
     CardRow,
     Counter,
@@ -29,6 +29,7 @@ __all__ = [
     "CardWriteRecord",
     "Counter",
     "HolidayRow",
+    "KioskReportRow",
     "KioskRow",
     "LedgerRecord",
     "MeterRow",

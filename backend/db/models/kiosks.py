@@ -1,5 +1,6 @@
-"""Enrolled kiosks (with their sealed secrets and how far their messages have arrived) and the
-nonces of signed requests seen within the signature window."""
+"""Enrolled kiosks (with their sealed secrets and how far their messages have arrived), what each
+last reported of itself (its own backlog, clock offset, last error), and the nonces of signed
+requests seen within the signature window."""
 
 from __future__ import annotations
 
@@ -39,3 +40,31 @@ class RequestNonce(Base):
     kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class KioskReportRow(Base):
+    """The newest status report of a kiosk (``POST /sync/status``, docs/sync-api.md): what only
+    the kiosk knows -- how many messages wait in its outbox and since when, its clock offset, the
+    last sync error it met -- so kiosk health shows the queue where it is. One row per kiosk,
+    replaced by each report; ``reports`` counts them (the SQLite change poller watches it)."""
+
+    __tablename__ = "kiosk_reports"
+
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), primary_key=True)
+    #: when the backend received the report (its clock), and when the kiosk made it (the kiosk's
+    #: clock corrected by its offset)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: messages in the kiosk's outbox not yet acknowledged, and when the oldest was written
+    backlog: Mapped[int] = mapped_column(BigInteger)
+    oldest_unsent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: the highest seq the kiosk has numbered
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    #: seconds the kiosk adds to its own clock to agree with the backend's
+    clock_offset_s: Mapped[int] = mapped_column(BigInteger)
+    #: the reference-data cursor the kiosk holds
+    cursor: Mapped[int] = mapped_column(BigInteger)
+    #: the last sync error the kiosk met ("" when its last run went through)
+    last_error: Mapped[str] = mapped_column(String(255))
+    software: Mapped[str] = mapped_column(String(64))
+    reports: Mapped[int] = mapped_column(BigInteger, default=0)

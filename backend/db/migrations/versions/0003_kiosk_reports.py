@@ -1,0 +1,41 @@
+"""kiosk reports: what each kiosk last reported of itself (backlog, clock offset, last error)
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-08 04:18:08.435836
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "kiosk_reports",
+        sa.Column("kiosk_id", sa.String(length=64), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("backlog", sa.BigInteger(), nullable=False),
+        sa.Column("oldest_unsent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_seq", sa.BigInteger(), nullable=False),
+        sa.Column("clock_offset_s", sa.BigInteger(), nullable=False),
+        sa.Column("cursor", sa.BigInteger(), nullable=False),
+        sa.Column("last_error", sa.String(length=255), nullable=False),
+        sa.Column("software", sa.String(length=64), nullable=False),
+        sa.Column("reports", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["kiosk_id"], ["kiosks.id"], name=op.f("fk_kiosk_reports_kiosk_id_kiosks")
+        ),
+        sa.PrimaryKeyConstraint("kiosk_id", name=op.f("pk_kiosk_reports")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("kiosk_reports")
