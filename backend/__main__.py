@@ -2,25 +2,23 @@
 
     python -m backend serve --db URL --host 127.0.0.1 --port 8400 --workers 4
     python -m backend migrate --db URL
-    python -m backend user add --email EMAIL --name NAME [--db URL]   (password from stdin)
+    python -m backend user add|list|disable|enable|password …       (backend/cli_users.py)
 
 ``serve`` checks the settings (PREPAY_BACKEND_ADMIN_TOKEN, PREPAY_BACKEND_SECRET_KEY; see
 backend/settings.py), migrates the database once, then starts uvicorn with ``--workers`` processes
 that share nothing but the database.
 
-``user add`` creates a property manager's dashboard account. It needs only the database (no
-secrets): it migrates it first, asks for the password twice at a terminal, or reads one line from
-standard input when that is a pipe (for scripts), and stores only its argon2id hash.
+``user …`` manages the property managers' dashboard accounts; it needs only the database.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 from collections.abc import Sequence
 
+from backend import cli_users
 from backend.errors import SettingsError
 from backend.settings import DEFAULT_DB, ENV_DB, Settings
 
@@ -43,16 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--log-level", default="info")
     migrate = sub.add_parser("migrate", help="bring the database to the newest schema")
     migrate.add_argument("--db", help=f"database URL (default: ${ENV_DB})")
-    user = sub.add_parser("user", help="dashboard users")
-    user_sub = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
-    add = user_sub.add_parser("add", help="create a dashboard user (password from stdin)")
-    add.add_argument("--email", required=True, help="what they sign in with")
-    add.add_argument("--name", required=True, help="shown on the pages")
-    add.add_argument("--db", help=f"database URL (default: ${ENV_DB} or {DEFAULT_DB})")
+    cli_users.add_parser(sub)
     args = parser.parse_args(argv)
 
     if args.command == "user":
-        return add_user(args.db or os.environ.get(ENV_DB) or DEFAULT_DB, args.email, args.name)
+        return cli_users.run(args, args.db or os.environ.get(ENV_DB) or DEFAULT_DB)
     if args.db:
         os.environ[ENV_DB] = args.db  # the workers read their settings from the environment
     try:
@@ -93,37 +86,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         log_level=args.log_level,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
-    return 0
-
-
-def add_user(database_url: str, email: str, name: str) -> int:
-    """``user add``: the password from the terminal (twice) or one line of standard input."""
-    if not database_url.startswith(("sqlite", "postgresql")):
-        print(f"the database URL must be sqlite:///… or postgresql+psycopg://…, not "
-              f"{database_url!r}", file=sys.stderr)  # fmt: skip
-        return EXIT_ERROR
-    if sys.stdin.isatty():
-        password = getpass.getpass(f"Password for {email}: ")
-        if getpass.getpass("The same password again: ") != password:
-            print("The two passwords differ: nothing was created.", file=sys.stderr)
-            return EXIT_ERROR
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
-    from backend.db import Database
-    from backend.web.users import UserError, add_user
-
-    db = Database(database_url)
-    try:
-        db.migrate()
-        with db.session() as s:
-            row = add_user(s, email, name, password)
-            created = f"User {row.email} ({row.name}) can now sign in to the dashboard."
-    except UserError as exc:
-        print(f"No user created: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    finally:
-        db.dispose()
-    print(created)
     return 0
 
 

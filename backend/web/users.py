@@ -1,4 +1,5 @@
-"""The dashboard's users: adding one (``python -m backend user add``) and checking a sign-in.
+"""The dashboard's users: adding, listing, switching off and on, and giving a new password
+(``python -m backend user …``, backend/cli_users.py), and checking a sign-in.
 
 A sign-in that fails says the same whatever failed -- an unknown address, a wrong password, a
 user switched off -- and costs the same time, so the form does not tell who has an account."""
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from backend.db.base import utcnow
 from backend.db.models import UserRow
-from backend.web import passwords
+from backend.web import passwords, throttle
 
 #: one @, something on each side, a dot in the domain; no spaces. Not RFC 5322: a typo check.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -59,6 +60,39 @@ def add_user(session: Session, email: str, name: str, password: str) -> UserRow:
     )
     session.add(row)
     session.flush()
+    return row
+
+
+def find_user(session: Session, email: str) -> UserRow:
+    """The user with this address; UserError naming it if there is none."""
+    email = normalise_email(email)
+    row = session.scalar(select(UserRow).where(UserRow.email == email))
+    if row is None:
+        raise UserError(f"There is no user with the e-mail address {email}.")
+    return row
+
+
+def list_users(session: Session) -> list[UserRow]:
+    return list(session.scalars(select(UserRow).order_by(UserRow.email)))
+
+
+def set_active(session: Session, email: str, active: bool) -> UserRow:
+    """Switch a user off (their sessions stop at the next page) or on again."""
+    row = find_user(session, email)
+    row.active = active
+    return row
+
+
+def set_password(session: Session, email: str, password: str) -> UserRow:
+    """A new password: sessions signed in with the old one stop at the next page, and the
+    address's failed sign-ins are forgotten (an administrator reset it: let the owner in)."""
+    row = find_user(session, email)
+    try:
+        passwords.check_rules(password)
+    except passwords.PasswordRuleError as exc:
+        raise UserError(str(exc)) from None
+    row.password_hash = passwords.hash_password(password)
+    throttle.forget(session, row.email)
     return row
 
 

@@ -21,7 +21,7 @@ from backend.db.models.reference import (
     TariffRow,
     TenantRow,
 )
-from backend.db.models.users import UserRow
+from backend.db.models.users import SignInFailureRow, UserRow
 
 __all__ = [
     "AuditRecord",
@@ -38,6 +38,7 @@ __all__ = [
     "OrderRecord",
     "RelayRecord",
     "RequestNonce",
+    "SignInFailureRow",
     "SiteRow",
     "StaffRow",
     "SyncMessage",

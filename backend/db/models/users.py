@@ -23,3 +23,17 @@ class UserRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SignInFailureRow(Base):
+    """A failed sign-in to the dashboard, kept for the throttle's window (backend.web.throttle):
+    every worker counts the same failures, since they share only the database."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: the address as typed, normalised (it need not belong to a user)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    #: the client's address as the server saw it (behind a proxy: see docs/operations.md)
+    client: Mapped[str] = mapped_column(String(64), index=True)

@@ -1,4 +1,5 @@
-"""kiosk reports: what each kiosk last reported of itself (backlog, clock offset, last error)
+"""kiosk reports (what each kiosk last reported of itself: backlog, clock offset, last error) and
+failed dashboard sign-ins (the throttle's window)
 
 Revision ID: 0003
 Revises: 0002
@@ -35,7 +36,20 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("kiosk_id", name=op.f("pk_kiosk_reports")),
     )
+    op.create_table(
+        "sign_in_failures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("client", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sign_in_failures")),
+    )
+    for column in ("at", "client", "email"):
+        op.create_index(
+            op.f(f"ix_sign_in_failures_{column}"), "sign_in_failures", [column], unique=False
+        )
 
 
 def downgrade() -> None:
+    op.drop_table("sign_in_failures")
     op.drop_table("kiosk_reports")
