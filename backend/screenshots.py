@@ -3,9 +3,10 @@
 Builds a demo building (:mod:`backend.web.demo`) in a temporary SQLite database, serves the
 backend on a free port of 127.0.0.1 (uvicorn, in this process), signs in with headless Chromium
 (Debian's /usr/bin/chromium driven by Playwright, in a temporary profile) and saves
-OUT_DIR/dashboard-overview.png and OUT_DIR/dashboard-tenant.png. The secrets and the password are
-made up for the run and gone with it. :func:`launch_chromium` is how the end-to-end tests start
-the browser too: the flags a root user on a machine without internet needs are in one place.
+OUT_DIR/dashboard-overview.png, OUT_DIR/dashboard-tenant.png and OUT_DIR/dashboard-kiosks.png.
+The secrets and the password are made up for the run and gone with it. :func:`launch_chromium` is
+how the end-to-end tests start the browser too: the flags a root user on a machine without
+internet needs are in one place.
 """
 
 from __future__ import annotations
@@ -119,17 +120,18 @@ def take(out_dir: Path) -> list[Path]:
             quiet.addHandler(logging.NullHandler())
             demo.seed(db, SecretBox(settings.secret_key), LogNotifier(quiet), password,
                       settings.low_credit)  # fmt: skip
-            shots = [out_dir / "dashboard-overview.png", out_dir / "dashboard-tenant.png"]
+            pages = {
+                "dashboard-overview.png": f"/dashboard/sites/{demo.SITE}",
+                "dashboard-tenant.png": f"/dashboard/tenants/{TENANT}",
+                "dashboard-kiosks.png": "/dashboard/kiosks",
+            }
+            shots = [out_dir / name for name in pages]
             with serving(create_app(settings, db=db)) as base, sync_playwright() as playwright:
                 browser = launch_chromium(playwright, Path(tmp) / "chromium-profile")
                 try:
                     page = browser.new_page()
                     sign_in(page, base, demo.EMAIL, password)
-                    for shot, path in zip(
-                        shots,
-                        (f"/dashboard/sites/{demo.SITE}", f"/dashboard/tenants/{TENANT}"),
-                        strict=True,
-                    ):
+                    for shot, path in zip(shots, pages.values(), strict=True):
                         page.goto(base + path)
                         # live: the event stream is open and the parts fetched once
                         page.wait_for_selector('body[data-live="on"]', timeout=WAIT_MS)

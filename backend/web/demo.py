@@ -20,13 +20,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from backend import ingest, notify, reference
+from backend import ingest, kiosk_status, notify, reference
 from backend.admin_schemas import CardIn, EnrolIn, MeterIn, SiteIn, TariffIn, TenantIn
 from backend.db import Database
 from backend.db.models import KioskRow
 from backend.enrolment import enrol
 from backend.secretbox import SecretBox
-from backend.sync_schemas import Message
+from backend.sync_schemas import Message, StatusReport
 from backend.web.users import add_user
 from kiosk.db.models.cards import CardRole, CardStatus
 from kiosk.db.models.reference import MeterKind
@@ -166,6 +166,22 @@ def seed(db: Database, box: SecretBox, notifier: Notifier, password: str, low_cr
             row = s.get(KioskRow, kiosk_id)
             assert row is not None
             row.last_seen_at = now - ago
+        # what each reported of itself at its last sync: the lobby all sent, its clock right; the
+        # car park kiosk with three messages queued and a clock a minute and a half fast
+        for kiosk_id, ago, backlog, offset in (
+            ("K-LOBBY", dt.timedelta(seconds=40), 0, -1),
+            ("K-P2", dt.timedelta(hours=3), 3, -94),
+        ):
+            at = now - ago
+            oldest = at - dt.timedelta(minutes=20) if backlog else None
+            kiosk_status.record(
+                s,
+                kiosk_id,
+                StatusReport(at=at, backlog=backlog, oldest_unsent_at=oldest, last_seq=40,
+                             clock_offset_s=offset, cursor=12, software="prepay-kiosk 0.1.0"),
+            )  # fmt: skip
+        for report in kiosk_status.reports(s).values():
+            report.received_at = report.reported_at
 
 
 #: (tenant, amount, minutes ago, how paid)

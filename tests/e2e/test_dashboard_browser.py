@@ -143,7 +143,7 @@ def test_a_kiosk_topup_appears_live_and_the_csv_export_holds_it(
     )
 
 
-def test_the_screenshot_script_pictures_the_overview_and_a_tenant(tmp_path: Path):
+def test_the_screenshot_script_pictures_the_overview_a_tenant_and_the_kiosks(tmp_path: Path):
     out = tmp_path / "shots"
     made = subprocess.run(
         [sys.executable, "-m", "backend.screenshots", str(out)],
@@ -153,7 +153,8 @@ def test_the_screenshot_script_pictures_the_overview_and_a_tenant(tmp_path: Path
         timeout=120,
     )
     assert made.returncode == 0, made.stderr
-    for name in ("dashboard-overview.png", "dashboard-tenant.png"):
+    names = ("dashboard-overview.png", "dashboard-tenant.png", "dashboard-kiosks.png")
+    for name in names:
         with Image.open(out / name) as picture:
             assert picture.format == "PNG"
             width, height = picture.size
@@ -161,5 +162,4 @@ def test_the_screenshot_script_pictures_the_overview_and_a_tenant(tmp_path: Path
             assert (
                 len(picture.getcolors(maxcolors=1 << 16) or ()) > 50 or picture.getcolors() is None
             )
-    assert made.stdout.split() == [str(out / "dashboard-overview.png"),
-                                   str(out / "dashboard-tenant.png")]  # fmt: skip
+    assert made.stdout.split() == [str(out / name) for name in names]
