@@ -3,7 +3,7 @@ holds up as the backend's PostgreSQL database grows.
 
 Run: ``python -m bench.sync_ingest [--kiosks 10,100,1000] [--seconds 60] [--warmup 5]
 [--sizes 0,1M,10M] [--size-kiosks 100] [--topups-per-push 1] [--every S] [--keep-alive]
-[--no-sqlite] [--no-pg] [--explain] [--quick]``.
+[--status] [--no-sqlite] [--no-pg] [--explain] [--quick]``.
 
 **The messages** are real: at start-up one kiosk (the kiosk core on a SQLite file, an emulated
 MIFARE Classic wallet card, the payment simulator over HTTP on 127.0.0.1) makes one QR top-up and
@@ -26,7 +26,10 @@ syncs every minute makes one (uvicorn closes a connection idle for 5 s). That me
 backend can take: the pushes queue, and their latency is mostly the wait in that queue.
 ``--every 60`` paces each kiosk to one push a minute at a random phase, as kiosks on their sync
 timer do, for the latency a kiosk sees at such a load. ``--keep-alive`` keeps the connections
-instead: each then stays with the worker that happened to accept it.
+instead: each then stays with the worker that happened to accept it. ``--status`` has each kiosk
+send its status report (``POST /sync/status``, as kiosk/sync.py does after every run) after each
+push answered: the reports' own p50/p99 and errors are printed beneath the table, and the pushes'
+figures then show what the reports cost them.
 
 Nothing is counted until ``--warmup`` seconds have passed *and* every kiosk has had a push
 answered (with 1,000 kiosks that takes a while: the queue of waiting pushes has then reached its
@@ -89,7 +92,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
-from kiosk.sync_protocol import PUSH_PATH, signed_headers
+from kiosk.sync_protocol import PUSH_PATH, STATUS_PATH, signed_headers
 
 if TYPE_CHECKING:
     from kiosk.db.pgserver import PostgresServer
@@ -729,6 +732,8 @@ class Run:
     workers: list[float] = field(default_factory=list)
     waits: str = ""
     problems: Counter[str] = field(default_factory=Counter)
+    #: of the status reports answered in the window (--status)
+    status_latencies: list[float] = field(default_factory=list)
 
     def row(self) -> str:
         return f"| {self.database} | {self.kiosks:,} | {self.figures()} | {self.warmup:.0f} |"
@@ -812,11 +817,44 @@ async def push_load(
                 kiosk.failed = True
             elif window and window[0] <= done <= window[1]:
                 run.latencies.append(done - sent)
+            if args.status and not problem:
+                await report_status(http, kiosk, last, run, window, loop)
             settled(kiosk)
 
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout) as http:
         await asyncio.gather(conductor(), *(kiosk_loop(http, k, n) for n, k in enumerate(kiosks)))
     run.seconds = args.seconds
+
+
+async def report_status(
+    http: httpx.AsyncClient,
+    kiosk: BenchKiosk,
+    last: int,
+    run: Run,
+    window: list[float],
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    """The report a kiosk sends after a run (kiosk/sync.py): everything sent, clock right."""
+    body = json.dumps(
+        {"at": dt.datetime.now(dt.UTC).isoformat(), "backlog": 0, "oldest_unsent_at": None,
+         "last_seq": last, "clock_offset_s": 0, "cursor": 0, "last_error": "",
+         "software": "bench"}
+    ).encode()  # fmt: skip
+    headers = signed_headers(
+        kiosk.kiosk_id, kiosk.secret, "POST", STATUS_PATH, int(time.time()), body
+    )
+    headers["Content-Type"] = "application/json"
+    sent = loop.time()
+    try:
+        reply = await http.post(STATUS_PATH, content=body, headers=headers)
+        problem = "" if reply.status_code == 200 else f"status report: HTTP {reply.status_code}"
+    except httpx.HTTPError as exc:
+        problem = f"status report: {type(exc).__name__}: {exc}"[:120]
+    done = loop.time()
+    if problem:
+        run.errors[problem] += 1
+    elif window and window[0] <= done <= window[1]:
+        run.status_latencies.append(done - sent)
 
 
 def _check(reply: httpx.Response, count: int, last: int) -> str:
@@ -1294,6 +1332,13 @@ def print_runs(title: str, runs: list[Run]) -> None:
         print(run.row())
     notes = []
     for run in runs:
+        if run.status_latencies:
+            notes.append(
+                f"- {run.database}, {run.kiosks} kiosks: status reports "
+                f"{len(run.status_latencies) / run.seconds:,.1f}/s answered, p50 "
+                f"{pct(run.status_latencies, 0.5) * 1000:,.0f} ms, p99 "
+                f"{pct(run.status_latencies, 0.99) * 1000:,.0f} ms"
+            )
         if run.errors:
             notes.append(f"- {run.database}, {run.kiosks} kiosks: errors {dict(run.errors)}")
         if run.waits:
@@ -1330,6 +1375,11 @@ def main(argv: list[str] | None = None) -> None:
         default=0.0,
         help="each kiosk pushes once every this many seconds, at a random phase, as a kiosk on "
         "its sync timer does (default 0: one push after another, as fast as answered)",
+    )
+    parser.add_argument(
+        "--status",
+        action="store_true",
+        help="after each push answered, the kiosk's status report (POST /sync/status) too",
     )
     parser.add_argument("--no-pg", action="store_true", help="SQLite only (no part 2)")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")

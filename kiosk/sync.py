@@ -60,11 +60,6 @@ def _software() -> str:
 SOFTWARE = _software()
 
 
-def _aware(at: dt.datetime) -> dt.datetime:
-    """Times read back from SQLite may come without their zone; the kiosk stores UTC."""
-    return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
-
-
 @dataclass
 class SyncReport:
     """What one run did, for the status screen and the log."""
@@ -152,7 +147,7 @@ class Syncer:
         return {
             "at": dt.datetime.fromtimestamp(self.client.now(), dt.UTC).isoformat(),
             "backlog": backlog.unsent,
-            "oldest_unsent_at": None if oldest is None else (_aware(oldest) + offset).isoformat(),
+            "oldest_unsent_at": None if oldest is None else (oldest + offset).isoformat(),
             "last_seq": backlog.last_seq,
             "clock_offset_s": round(self.client.offset),
             "cursor": state.cursor,
