@@ -801,13 +801,9 @@ async def push_load(
                 if window and loop.time() >= window[1]:
                     break
             body, count, last = kiosk.push_body(templates, args.topups_per_push, rng)
-            headers = signed_headers(
-                kiosk.kiosk_id, kiosk.secret, "POST", PUSH_PATH, int(time.time()), body
-            )
-            headers["Content-Type"] = "application/json"
             sent = loop.time()
             try:
-                reply = await http.post(PUSH_PATH, content=body, headers=headers)
+                reply = await signed_post(http, kiosk, PUSH_PATH, body)
                 problem = _check(reply, count, last)
             except httpx.HTTPError as exc:
                 problem = f"{type(exc).__name__}: {exc}"[:120]
@@ -826,6 +822,15 @@ async def push_load(
     run.seconds = args.seconds
 
 
+async def signed_post(
+    http: httpx.AsyncClient, kiosk: BenchKiosk, path: str, body: bytes
+) -> httpx.Response:
+    """POST ``body`` signed as ``kiosk`` signs it (kiosk/sync_protocol.py)."""
+    headers = signed_headers(kiosk.kiosk_id, kiosk.secret, "POST", path, int(time.time()), body)
+    headers["Content-Type"] = "application/json"
+    return await http.post(path, content=body, headers=headers)
+
+
 async def report_status(
     http: httpx.AsyncClient,
     kiosk: BenchKiosk,
@@ -840,13 +845,9 @@ async def report_status(
          "last_seq": last, "clock_offset_s": 0, "cursor": 0, "last_error": "",
          "software": "bench"}
     ).encode()  # fmt: skip
-    headers = signed_headers(
-        kiosk.kiosk_id, kiosk.secret, "POST", STATUS_PATH, int(time.time()), body
-    )
-    headers["Content-Type"] = "application/json"
     sent = loop.time()
     try:
-        reply = await http.post(STATUS_PATH, content=body, headers=headers)
+        reply = await signed_post(http, kiosk, STATUS_PATH, body)
         problem = "" if reply.status_code == 200 else f"status report: HTTP {reply.status_code}"
     except httpx.HTTPError as exc:
         problem = f"status report: {type(exc).__name__}: {exc}"[:120]
