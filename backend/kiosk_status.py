@@ -52,3 +52,9 @@ def record(session: Session, kiosk_id: str, report: StatusReport) -> StatusReply
 def reports(session: Session) -> dict[str, KioskReportRow]:
     """Every kiosk's newest report, by kiosk id."""
     return {row.kiosk_id: row for row in session.scalars(select(KioskReportRow))}
+
+
+def pulled(card_rev: int, report: KioskReportRow | None) -> bool | None:
+    """Whether a kiosk holding ``report``'s cursor has pulled a change numbered ``card_rev`` (a
+    card's block, say); None when the kiosk has not reported yet."""
+    return None if report is None else report.cursor >= card_rev

@@ -479,6 +479,20 @@ def changes_since(
     return found, max(cursor, upto), False
 
 
+def count_since(session: Session, site_id: int, cursor: int) -> int:
+    """How many of ``site_id``'s reference rows changed after ``cursor``: what a kiosk holding that
+    cursor has still to pull (a row changed twice counts once: the kiosk gets its newest)."""
+    return sum(
+        session.scalar(
+            select(func.count())
+            .select_from(model)
+            .where(model.site_id == site_id, model.rev > cursor)
+        )
+        or 0
+        for model in MODELS.values()
+    )
+
+
 def row_data(kind: RefType, row: Any) -> dict[str, Any]:
     data: dict[str, Any] = jsonable({name: getattr(row, name) for name in FIELDS[kind]})
     return data

@@ -1,7 +1,9 @@
 """Blocking and reinstating cards (/dashboard/sites/{id}/cards): the site's cards with their
 status, a search, and per card a form to block it with a reason (lost, stolen…) or reinstate it.
 Both go through :func:`backend.reference.set_card_status`, so they take a change number and reach
-every kiosk of the site at its next pull, exactly like the admin API's blacklist."""
+every kiosk of the site at its next pull, exactly like the admin API's blacklist. A blocked card
+says which kiosks already refuse it: those whose reported reference cursor has passed the block
+(backend.kiosk_status)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from backend import reference
+from backend import kiosk_status, queries, reference
 from backend.context import Backend, backend
 from backend.db.models import CardRow, SiteRow
 from backend.errors import BackendError, NotFoundError
@@ -132,6 +134,17 @@ def _page(
         if site is None:
             return error_page(request, 404, f"There is no building {site_id}.", user)
         rows, names = _cards(s, site)
+        reports = kiosk_status.reports(s)
+        kiosks = [k for k in queries.kiosks(s) if k.site_id == site_id]
+        # per blocked card: the kiosks here that refuse it, and those not known to yet
+        reach: dict[str, tuple[list[str], list[str]]] = {}
+        for card in rows:
+            if card.status is CardStatus.BLACKLISTED and kiosks:
+                pulled = {k.id: kiosk_status.pulled(card.rev, reports.get(k.id)) for k in kiosks}
+                reach[card.uid] = (
+                    [kiosk for kiosk, done in pulled.items() if done],
+                    [kiosk for kiosk, done in pulled.items() if not done],
+                )
     needle = q.strip().lower()
     if needle:
         rows = [
@@ -143,7 +156,15 @@ def _page(
         ]
     # blocked cards first: they are what a manager comes here to check
     rows = sorted(rows, key=lambda c: (c.status is not CardStatus.BLACKLISTED, c.uid))
-    context = {"user": user, "site": site, "cards": rows, "names": names, "q": q, "error": error}
+    context = {
+        "user": user,
+        "site": site,
+        "cards": rows,
+        "names": names,
+        "reach": reach,
+        "q": q,
+        "error": error,
+    }
     return render(request, "cards.html", context, status=status)
 
 

@@ -1,7 +1,9 @@
 """The kiosks' health (/dashboard/kiosks): when each last reached the backend, the last message it
 sent, how far its messages are stored and applied (acked seq) and the highest seq received, the
 messages held beyond a gap, and what the kiosk last reported of itself (backend.kiosk_status): the
-messages still queued in its outbox and since when, its clock offset, its last sync error.
+messages still queued in its outbox and since when, its clock offset, its last sync error, and from
+the reference-data cursor it holds, how many of its building's changes (a blocked card, a new
+tariff) it has still to pull.
 
 A kiosk is "in touch" when it reached the backend lately and reports nothing wrong; "quiet" when it
 has not for a while; "failing" when its last run met an error (a refused push, say); "behind" when
@@ -18,7 +20,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend import ingest, kiosk_status, queries
+from backend import ingest, kiosk_status, queries, reference
 from backend.context import Backend, backend
 from backend.db.models import KioskReportRow, KioskRow, SiteRow, SyncMessage
 from backend.web import PREFIX, clock
@@ -46,6 +48,8 @@ class KioskHealth:
     status: str  # "ok", "quiet", "never", "failing", "behind"
     #: what the kiosk last reported of itself, None before its first report
     report: KioskReportRow | None
+    #: its building's reference changes after the cursor it reported (None: no report yet)
+    unpulled: int | None
 
     @property
     def clock_off(self) -> bool:
@@ -81,10 +85,15 @@ def _context(s: Session) -> dict[str, Any]:
         ).all()
     )
     reports = kiosk_status.reports(s)
+    unpulled: dict[tuple[int, int], int] = {}  # kiosks of a building mostly share a cursor
     rows = []
     for kiosk in queries.kiosks(s):
         site = sites.get(kiosk.site_id)
         report = reports.get(kiosk.id)
+        if report is not None and (kiosk.site_id, report.cursor) not in unpulled:
+            unpulled[kiosk.site_id, report.cursor] = reference.count_since(
+                s, kiosk.site_id, report.cursor
+            )
         rows.append(
             KioskHealth(
                 kiosk,
@@ -94,6 +103,7 @@ def _context(s: Session) -> dict[str, Any]:
                 ingest.held(s, kiosk.id),
                 _status(kiosk, report, now),
                 report,
+                None if report is None else unpulled[kiosk.site_id, report.cursor],
             )
         )
     return {

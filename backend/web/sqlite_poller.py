@@ -111,9 +111,7 @@ class SqlitePoller:
             if reports > before.reports.get(kiosk_id, 0):
                 found.append(
                     asdict(
-                        Event(
-                            kiosk_status.SOURCE, kiosk_status.KIND, kiosk_id, kiosk_id=kiosk_id
-                        )
+                        Event(kiosk_status.SOURCE, kiosk_status.KIND, kiosk_id, kiosk_id=kiosk_id)
                     )
                 )
         if len(found) > MAX_EVENTS:

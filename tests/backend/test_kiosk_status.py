@@ -65,7 +65,7 @@ def test_a_healthy_report_shows_an_empty_queue_and_the_clock_offset(
     assert reply == {"kiosk_id": "K1", "reports": 1, "acked_seq": 1}
     row = kiosk_row(manager)
     assert row.startswith("K1 Lobby Test Tower in touch")
-    assert row.endswith("1 1 none none -3 s none reported just now")
+    assert row.endswith("1 1 none none up to date -3 s none reported just now")
 
 
 def test_a_kiosk_with_messages_waiting_too_long_is_behind(
@@ -165,9 +165,7 @@ def test_an_unsigned_or_wrongly_signed_report_is_refused(
     assert admin.ok("GET", "/kiosks")[0]["report"] is None
 
 
-def test_on_sqlite_the_change_poller_hears_a_report(
-    db_url: str, admin: Admin, kiosk: SignedKiosk
-):
+def test_on_sqlite_the_change_poller_hears_a_report(db_url: str, admin: Admin, kiosk: SignedKiosk):
     """Pages on SQLite learn of changes by polling: a report must be heard, or kiosk health
     would only update on the next pushed message."""
     if not db_url.startswith("sqlite"):
@@ -190,3 +188,57 @@ def test_on_sqlite_the_change_poller_hears_a_report(
         assert poller.changes(after)[0] == []  # heard once
     finally:
         poller.engine.dispose()
+
+
+# -- what a kiosk has pulled -----------------------------------------------------------------------
+
+UID = "a1b2c3d4"
+
+
+def pulled_up_to_now(kiosk: SignedKiosk) -> int:
+    """The kiosk pulls everything, as its sync run does; the cursor it then holds."""
+    reply = kiosk.pull()
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["more"] is False
+    return int(reply.json()["cursor"])
+
+
+def test_kiosk_health_counts_the_building_changes_a_kiosk_has_not_pulled(
+    manager: TestClient, admin: Admin, kiosk: SignedKiosk
+):
+    building(admin)
+    push(kiosk, message(1, "order", order(1, 10_00, 7, now())))
+    send(kiosk, report(cursor=pulled_up_to_now(kiosk)))
+    assert " up to date " in kiosk_row(manager)
+
+    admin.ok("PUT", f"/cards/{UID}", {"site_id": 17, "role": "wallet", "serial": 1001,
+                                      "tenant_id": 7})  # fmt: skip
+    admin.ok("POST", f"/cards/{UID}/blacklist", {"reason": "stolen"})
+    admin.ok("PUT", "/sites/99", {"name": "Elsewhere", "currency": 156})
+    admin.ok("PUT", "/tenants/990", {"site_id": 99, "name": "Not this building"})
+    assert " 1 change not pulled " in kiosk_row(manager)  # the card, once; not the other site
+
+    send(kiosk, report(cursor=pulled_up_to_now(kiosk)))
+    assert " up to date " in kiosk_row(manager)
+
+
+def test_a_blocked_card_says_which_kiosks_refuse_it_already(
+    manager: TestClient, admin: Admin, kiosk: SignedKiosk
+):
+    building(admin)
+    k2 = enrol(admin, "K2")
+    enrol(admin, "K3")  # never reports
+    admin.ok("PUT", f"/cards/{UID}", {"site_id": 17, "role": "wallet", "serial": 1001,
+                                      "tenant_id": 7})  # fmt: skip
+    for k in (kiosk, k2):
+        send(k, report(cursor=pulled_up_to_now(k)))
+    active = row_of(manager.get("/dashboard/sites/17/cards").text, f"card-{UID}")
+    assert "refused at" not in active and "not yet at" not in active  # nothing to say
+
+    admin.ok("POST", f"/cards/{UID}/blacklist", {"reason": "stolen"})
+    assert row_of(manager.get("/dashboard/sites/17/cards").text, f"card-{UID}").endswith(
+        "blocked: stolen not yet at K1, K2, K3 Reinstate"
+    )
+    send(kiosk, report(cursor=pulled_up_to_now(kiosk)))  # K1 pulls and reports
+    shown = row_of(manager.get("/dashboard/sites/17/cards").text, f"card-{UID}")
+    assert "blocked: stolen refused at K1; not yet at K2, K3" in shown
