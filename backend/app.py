@@ -89,6 +89,7 @@ def create_app(
     )
     app.add_exception_handler(web_session.LoginRequired, web_errors.login_required)
     app.add_exception_handler(web_session.CsrfRefused, web_errors.csrf_refused)
+    app.add_exception_handler(web_session.NotVisible, web_errors.not_visible)
 
     @app.get("/health", tags=["health"], summary="the server answers and its database too")
     def health() -> dict[str, str]:

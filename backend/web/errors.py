@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from backend.web import PREFIX
-from backend.web.session import CsrfRefused, LoginRequired
+from backend.web.session import CsrfRefused, LoginRequired, NotVisible
 from backend.web.templating import error_page
 
 CSRF_MESSAGE = (
@@ -28,6 +28,13 @@ def login_required(request: Request, exc: Exception) -> Response:
     if exc.redirect_to is None:
         return PlainTextResponse("sign in again", status_code=401)
     return RedirectResponse(exc.redirect_to, status_code=303)
+
+
+def not_visible(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, NotVisible)
+    if not exc.page:
+        return PlainTextResponse("not found", status_code=404)
+    return error_page(request, 404, exc.message, exc.user)
 
 
 def csrf_refused(request: Request, exc: Exception) -> Response:

@@ -53,7 +53,7 @@ class ExportFormError(ValueError):
 def export_form(request: Request, user: PageUser, ctx: Ctx) -> HTMLResponse:
     today = clock.now().date()
     with ctx.db.session() as s:
-        sites = _sites(s)
+        sites = user.visible(_sites(s))
     return _form(request, user, sites, "", today.replace(day=1).isoformat(), today.isoformat())
 
 
@@ -67,7 +67,7 @@ def export_csv(
     last: Annotated[str, Query(alias="to")] = "",
 ) -> StreamingResponse | HTMLResponse:
     with ctx.db.session() as s:
-        sites = _sites(s)
+        sites = user.visible(_sites(s))
     try:
         chosen = _chosen(sites, site)
         start, end = _date(first, "first"), _date(last, "last")

@@ -26,6 +26,7 @@ from backend.db.models import KioskReportRow, KioskRow, SiteRow, SyncMessage
 from backend.web import PREFIX, clock
 from backend.web.session import PageUser, PartUser
 from backend.web.templating import render, render_part
+from backend.web.users import User
 
 router = APIRouter(prefix=f"{PREFIX}/kiosks", include_in_schema=False)
 Ctx = Annotated[Backend, Depends(backend)]
@@ -63,18 +64,19 @@ class KioskHealth:
 @router.get("")
 def kiosks(request: Request, user: PageUser, ctx: Ctx) -> HTMLResponse:
     with ctx.db.session() as s:
-        context = _context(s)
+        context = _context(s, user)
     return render(request, "kiosks.html", {"user": user, **context})
 
 
 @router.get("/parts/table")
-def table(request: Request, _user: PartUser, ctx: Ctx) -> HTMLResponse:
+def table(request: Request, user: PartUser, ctx: Ctx) -> HTMLResponse:
     with ctx.db.session() as s:
-        context = _context(s)
+        context = _context(s, user)
     return render_part(request, "parts/kiosks.html", context)
 
 
-def _context(s: Session) -> dict[str, Any]:
+def _context(s: Session, user: User) -> dict[str, Any]:
+    """The kiosks of the buildings ``user`` may see."""
     now = clock.now()
     sites = {site.id: site for site in s.scalars(select(SiteRow))}
     last_messages = dict(
@@ -88,6 +90,8 @@ def _context(s: Session) -> dict[str, Any]:
     unpulled: dict[tuple[int, int], int] = {}  # kiosks of a building mostly share a cursor
     rows = []
     for kiosk in queries.kiosks(s):
+        if not user.may_see(kiosk.site_id):
+            continue
         site = sites.get(kiosk.site_id)
         report = reports.get(kiosk.id)
         if report is not None and (kiosk.site_id, report.cursor) not in unpulled:

@@ -37,7 +37,7 @@ PARTS = {
 def home(request: Request, user: PageUser, ctx: Ctx) -> Response:
     """The only building, or a list to choose from."""
     with ctx.db.session() as s:
-        sites = list(s.scalars(select(SiteRow).order_by(SiteRow.id)))
+        sites = user.visible(s.scalars(select(SiteRow).order_by(SiteRow.id)))
     if len(sites) == 1:
         return RedirectResponse(f"{PREFIX}/sites/{sites[0].id}", status_code=303)
     return render(request, "sites.html", {"user": user, "sites": sites})

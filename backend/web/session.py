@@ -5,6 +5,12 @@ encrypted: it holds a user id, a password fingerprint and tokens, nothing secret
 Every POST form carries the session's CSRF token in a hidden field; a POST without the right one is
 refused (:class:`CsrfRefused`). The cookie is also SameSite=Lax, so another site cannot even send
 it along with a cross-site POST: the token is the second lock, not the only one.
+
+The user of every page and part is also checked against what the address names: a building
+(``{site_id}``) or a tenant (``{tenant_id}``) the user may not see is answered exactly as one
+that does not exist (:class:`NotVisible`, 404), so a building's manager cannot even learn which
+other buildings there are. Lists (the buildings, the kiosks, the export) show only what the user
+may see.
 """
 
 from __future__ import annotations
@@ -16,9 +22,10 @@ from urllib.parse import quote
 
 from fastapi import Depends, Form, Request
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from backend.context import Backend, backend
-from backend.db.models import SiteRow
+from backend.db.models import SiteRow, TenantRow
 from backend.web import PREFIX, users
 from backend.web.users import User
 
@@ -36,6 +43,14 @@ class LoginRequired(Exception):
         super().__init__("sign-in required")
         #: the sign-in form with ?next=..., or None for parts and the event stream
         self.redirect_to = redirect_to
+
+
+class NotVisible(Exception):
+    """The address names a building or tenant this user may not see: answered as "no such"."""
+
+    def __init__(self, message: str, user: User, page: bool) -> None:
+        super().__init__(message)
+        self.message, self.user, self.page = message, user, page
 
 
 class CsrfRefused(Exception):
@@ -93,10 +108,34 @@ def _user(request: Request, ctx: Backend, page: bool) -> User | None:
             # the buildings of the page's navigation, read here -- before the route opens its
             # own session -- so that rendering never opens a second one inside it (on SQLite,
             # two transactions of one thread would wait on each other's write lock)
-            request.state.nav_sites = list(s.scalars(select(SiteRow).order_by(SiteRow.id)))
+            sites = s.scalars(select(SiteRow).order_by(SiteRow.id))
+            request.state.nav_sites = user.visible(sites)
+        hidden = _hidden(request, s, user) if user is not None else None
     if user is None:
         request.session.clear()  # switched off, or the password changed: this session is over
+    elif hidden is not None:  # raised once the session is over: the navigation stays loaded
+        raise NotVisible(hidden, user, page)
     return user
+
+
+def _hidden(request: Request, s: Session, user: User) -> str | None:
+    """What to answer when the address names a building or tenant ``user`` may not see."""
+    if user.sites is None:
+        return None
+    site, tenant = _number(request, "site_id"), _number(request, "tenant_id")
+    if site is not None and not user.may_see(site):
+        return f"There is no building {site}."
+    if tenant is not None:
+        row = s.get(TenantRow, tenant)
+        if row is None or not user.may_see(row.site_id):
+            return f"There is no tenant {tenant}."
+    return None
+
+
+def _number(request: Request, name: str) -> int | None:
+    """A whole-number path parameter; None when absent or not a number (FastAPI refuses it)."""
+    text = str(request.path_params.get(name, ""))
+    return int(text) if text.isdigit() and len(text) < 12 else None
 
 
 def page_user(request: Request, ctx: Annotated[Backend, Depends(backend)]) -> User:

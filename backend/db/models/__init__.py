@@ -21,7 +21,7 @@ from backend.db.models.reference import (
     TariffRow,
     TenantRow,
 )
-from backend.db.models.users import SignInFailureRow, UserRow
+from backend.db.models.users import SignInFailureRow, UserRow, UserSiteRow
 
 __all__ = [
     "AuditRecord",
@@ -45,4 +45,5 @@ __all__ = [
     "TariffRow",
     "TenantRow",
     "UserRow",
+    "UserSiteRow",
 ]

@@ -1,11 +1,12 @@
 """The property managers who sign in to the dashboard (backend/web): an e-mail address they sign in
-with, a name shown on the pages, and an argon2id hash of the password -- never the password."""
+with, a name shown on the pages, an argon2id hash of the password -- never the password -- and the
+buildings they may see (every building, or those listed in ``dashboard_user_sites``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db.base import Base, UTCDateTime, utcnow
@@ -23,6 +24,18 @@ class UserRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: True: every building, today's and tomorrow's (an estate manager); False: only the
+    #: buildings listed for the user in dashboard_user_sites (a building's own manager)
+    all_sites: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class UserSiteRow(Base):
+    """A building a user with ``all_sites`` False may see."""
+
+    __tablename__ = "dashboard_user_sites"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("dashboard_users.id"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
 
 
 class SignInFailureRow(Base):

@@ -1,5 +1,5 @@
-"""kiosk reports (what each kiosk last reported of itself: backlog, clock offset, last error) and
-failed dashboard sign-ins (the throttle's window)
+"""kiosk reports (what each kiosk last reported of itself: backlog, clock offset, last error),
+failed dashboard sign-ins (the throttle's window), and the buildings a dashboard user may see
 
 Revision ID: 0003
 Revises: 0002
@@ -48,8 +48,30 @@ def upgrade() -> None:
         op.create_index(
             op.f(f"ix_sign_in_failures_{column}"), "sign_in_failures", [column], unique=False
         )
+    # users made before this see every building, as they did
+    with op.batch_alter_table("dashboard_users") as batch_op:
+        batch_op.add_column(
+            sa.Column("all_sites", sa.Boolean(), server_default=sa.true(), nullable=False)
+        )
+    op.create_table(
+        "dashboard_user_sites",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["sites.id"], name=op.f("fk_dashboard_user_sites_site_id_sites")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["dashboard_users.id"],
+            name=op.f("fk_dashboard_user_sites_user_id_dashboard_users"),
+        ),
+        sa.PrimaryKeyConstraint("user_id", "site_id", name=op.f("pk_dashboard_user_sites")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("dashboard_user_sites")
+    with op.batch_alter_table("dashboard_users") as batch_op:
+        batch_op.drop_column("all_sites")
     op.drop_table("sign_in_failures")
     op.drop_table("kiosk_reports")
