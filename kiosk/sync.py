@@ -14,10 +14,13 @@ all call at once. The Qt UI wraps it; ``prepay-kiosk sync --loop`` runs it on th
 A kiosk restored from a backup asks the backend which seqs it already holds (``/sync/state``) and
 continues after them; messages it numbered again meanwhile are renumbered after them.
 
-After every run that reached the backend, refused or not, the kiosk reports itself
-(``/sync/status``): its backlog and the age of its oldest queued message, its clock offset, the
-last error -- what the property manager's kiosk health shows. The report is best effort: when it
-fails, the run is still what its push and pull made it.
+After a run that reached the backend, refused or not, the kiosk reports itself (``/sync/status``):
+its backlog and the age of its oldest queued message, its clock offset, the reference cursor, the
+last error -- what the property manager's kiosk health shows. It reports when any of these changed
+since its last report, and otherwise every :data:`STATUS_EVERY_S`: a report after every run
+doubled the backend's requests (bench/sync_ingest.py --status), while a kiosk in good health says
+the same thing each time. The report is best effort: when it fails, the run is still what its push
+and pull made it, and the next run reports again.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import importlib.metadata
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +51,10 @@ BATCH = 200
 PAGE = 500
 #: pages one run pulls at most (a first sync of a large site continues on the next run)
 MAX_PAGES = 200
+#: a status report that says what the last one said is sent at most this often (seconds)
+STATUS_EVERY_S = 900.0
+#: what a status report is compared on: the fields that change what kiosk health shows
+_STATUS_FIELDS = ("backlog", "oldest_unsent_at", "clock_offset_s", "cursor", "last_error")
 
 
 def _software() -> str:
@@ -101,10 +109,16 @@ class Syncer:
         site_id: int,
         batch: int = BATCH,
         page: int = PAGE,
+        status_every: float = STATUS_EVERY_S,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db, self.client = db, client
         self.kiosk_id, self.site_id = kiosk_id, site_id
         self.batch, self.page = batch, page
+        self.status_every, self.monotonic = status_every, monotonic
+        #: what the last status report the backend took said, and when it was sent
+        self._reported: tuple[Any, ...] | None = None
+        self._reported_at = 0.0
         self._state_checked = False
         self._lock = threading.Lock()  # one run at a time (the worker and a "sync now" button)
         with db.session() as s:
@@ -156,10 +170,16 @@ class Syncer:
         }
 
     def _report_status(self, status: dict[str, Any]) -> None:
+        said = tuple(status[name] for name in _STATUS_FIELDS)
+        now = self.monotonic()
+        if said == self._reported and now - self._reported_at < self.status_every:
+            return  # the backend already shows this
         try:
             self.client.report_status(status)
         except SyncError as exc:  # an older backend, or the network went: next run reports again
             log.info("sync: status report not taken: %s [%s]", exc.message, exc.code)
+            return
+        self._reported, self._reported_at = said, now
 
     # -- push --------------------------------------------------------------------------------------
 

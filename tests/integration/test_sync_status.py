@@ -127,3 +127,32 @@ def test_a_backend_without_the_status_route_does_not_fail_the_run(rig: Rig, monk
     assert rig.reported() is None
     with rig.kiosk.db.session() as s:
         assert s.scalar(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))) is None
+
+
+def test_a_kiosk_in_good_health_reports_on_change_or_every_quarter_hour(rig: Rig):
+    """A report that says what the last said is not sent again at once: every run reporting
+    doubled the backend's requests (docs/benchmarks.md)."""
+    rig.server.start()
+    seconds = [1000.0]
+    syncer = Syncer(rig.kiosk.db, rig.kiosk.client, "K1", cards.SITE_ID,
+                    monotonic=lambda: seconds[0])  # fmt: skip
+    assert syncer.run_once().ok
+    assert syncer.run_once().ok  # nothing new to say
+    got = rig.reported()
+    assert got is not None and got["reports"] == 1
+
+    rig.kiosk.cash_topup(5_00)  # pushed in the next run: last_seq moves, the rest is as it was
+    seconds[0] += 60
+    assert syncer.run_once().ok
+    assert rig.reported()["reports"] == 1  # type: ignore[index]
+
+    rig.server.admin("PUT", "/tenants/7", {"site_id": cards.SITE_ID, "name": "Unit 7"})
+    assert syncer.run_once().ok  # pulled a change: the cursor moved, which health shows
+    got = rig.reported()
+    assert got is not None and got["reports"] == 2
+
+    seconds[0] += 900  # a quarter of an hour: reported again though nothing changed
+    assert syncer.run_once().ok
+    got = rig.reported()
+    assert got is not None and got["reports"] == 3
+    assert got["last_seq"] == rig.kiosk.outbox()[-1].seq
