@@ -167,10 +167,12 @@ def seed(db: Database, box: SecretBox, notifier: Notifier, password: str, low_cr
             assert row is not None
             row.last_seen_at = now - ago
         # what each reported of itself at its last sync: the lobby all sent, its clock right; the
-        # car park kiosk with three messages queued and a clock a minute and a half fast
-        for kiosk_id, ago, backlog, offset in (
-            ("K-LOBBY", dt.timedelta(seconds=40), 0, -1),
-            ("K-P2", dt.timedelta(hours=3), 3, -94),
+        # car park kiosk with three messages queued and a clock a minute and a half fast;
+        # the lobby kiosk has pulled everything, the car park kiosk not the last two changes
+        newest = reference.current_rev(s)
+        for kiosk_id, ago, backlog, offset, cursor in (
+            ("K-LOBBY", dt.timedelta(seconds=40), 0, -1, newest),
+            ("K-P2", dt.timedelta(hours=3), 3, -94, newest - 2),
         ):
             at = now - ago
             oldest = at - dt.timedelta(minutes=20) if backlog else None
@@ -178,7 +180,7 @@ def seed(db: Database, box: SecretBox, notifier: Notifier, password: str, low_cr
                 s,
                 kiosk_id,
                 StatusReport(at=at, backlog=backlog, oldest_unsent_at=oldest, last_seq=40,
-                             clock_offset_s=offset, cursor=12, software="prepay-kiosk 0.1.0"),
+                             clock_offset_s=offset, cursor=cursor, software="prepay-kiosk 0.1.0"),
             )  # fmt: skip
         for report in kiosk_status.reports(s).values():
             report.received_at = report.reported_at
