@@ -926,12 +926,12 @@
         <translation>同一时间已有另一份 Z 报表生成：请为此后的时段重新做 Z 报表。</translation>
     </message>
     <message>
-        <source>Backend {url}: {waiting}; {sent}.</source>
-        <translation>后台 {url}：{waiting}；{sent}。</translation>
+        <source>Backend {url}: {waiting}; {sent}; {pulled}.</source>
+        <translation>后台 {url}：{waiting}；{sent}；{pulled}。</translation>
     </message>
     <message>
-        <source>Backend {url}: {waiting}; {sent}; last error: {error}.</source>
-        <translation>后台 {url}：{waiting}；{sent}；最近一次错误：{error}。</translation>
+        <source>Backend {url}: {waiting}; {sent}; {pulled}; last error: {error}.</source>
+        <translation>后台 {url}：{waiting}；{sent}；{pulled}；最近一次错误：{error}。</translation>
     </message>
     <message>
         <source>Blocking a card needs a reason.</source>
@@ -1418,6 +1418,10 @@
         <translation>停用卡片</translation>
     </message>
     <message>
+        <source>blocked cards and tariffs as of {when}</source>
+        <translation>停用卡名单和电价更新至 {when}</translation>
+    </message>
+    <message>
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
@@ -1492,6 +1496,10 @@
     <message>
         <source>networked meters</source>
         <translation>联网表</translation>
+    </message>
+    <message>
+        <source>no blocked cards or tariffs received yet</source>
+        <translation>尚未收到停用卡名单或电价</translation>
     </message>
     <message>
         <source>none</source>

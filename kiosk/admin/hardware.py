@@ -178,7 +178,8 @@ class SyncStatus:
     oldest_unsent: dt.datetime | None
     #: the backend, the backlog, the last run, for staff
     said: Sentence
-    #: configured, the last run had no error and nothing has waited longer than SYNC_STALE
+    #: configured, the last run had no error, nothing has waited longer than SYNC_STALE and the
+    #: reference data (blocked cards) was pulled within REFERENCE_STALE
     healthy: bool = False
 
     @property
@@ -189,6 +190,8 @@ class SyncStatus:
 
 #: a backlog older than this means the kiosk has not reached the backend for too long
 SYNC_STALE = dt.timedelta(hours=1)
+#: reference data older than this: a card blocked on the dashboard since may still be accepted
+REFERENCE_STALE = dt.timedelta(hours=24)
 
 
 def sync_status(
@@ -209,6 +212,7 @@ def sync_status(
         ).one()
         state = s.scalar(select(SyncState).limit(1))
         last_push = state.last_push_at if state else None
+        last_pull = state.last_pull_at if state else None
         last_error = state.last_error if state else ""
     zone = ZoneInfo(timezone)
     if unsent:
@@ -230,14 +234,21 @@ def sync_status(
         sent = say("sync_last_sent", when=f"{pushed.astimezone(zone):%Y-%m-%d %H:%M}")
     else:
         sent = say("sync_nothing_sent")
-    if last_error:
-        said = say(
-            "sync_backend_error", url=backend_url, waiting=waiting, sent=sent, error=last_error
-        )
+    pulled_at = None
+    if last_pull is not None:
+        pulled_at = last_pull if last_pull.tzinfo else last_pull.replace(tzinfo=dt.UTC)
+        pulled = say("sync_last_pulled", when=f"{pulled_at.astimezone(zone):%Y-%m-%d %H:%M}")
     else:
-        said = say("sync_backend", url=backend_url, waiting=waiting, sent=sent)
+        pulled = say("sync_nothing_pulled")
+    common = {"url": backend_url, "waiting": waiting, "sent": sent, "pulled": pulled}
+    if last_error:
+        said = say("sync_backend_error", **common, error=last_error)
+    else:
+        said = say("sync_backend", **common)
     now = now or dt.datetime.now(dt.UTC)
-    stale = oldest_aware is not None and now - oldest_aware > SYNC_STALE
+    # the blacklist is only as fresh as the last pull: never, or a day ago, is worth a look
+    stale = pulled_at is None or now - pulled_at > REFERENCE_STALE
+    stale = stale or (oldest_aware is not None and now - oldest_aware > SYNC_STALE)
     return SyncStatus(
         configured=True,
         unsent=int(unsent),

@@ -4,6 +4,7 @@ said as not set up."""
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 from collections.abc import Iterator
 
@@ -176,12 +177,25 @@ def test_with_a_backend_configured_the_sync_check_tells_its_state(tmp_path):
         rig.admin.kiosk.config = dataclasses.replace(
             config, sync=SyncConfig(url="http://127.0.0.1:9/", secret="s" * 32)
         )
+        # never synced: which cards are blocked is not known here yet
+        sync = by_component(rig.admin.hardware_check(session))["sync"]
+        assert sync.status is CheckStatus.PROBLEM
+        assert sync.detail.startswith("Backend http://127.0.0.1:9/: nothing waits")
+        assert "nothing sent yet; no blocked cards or tariffs received yet." in sync.detail
+        now = dt.datetime.now(dt.UTC)
+        with rig.admin.db.session() as s:
+            s.add(SyncState(kiosk_id="K1", last_error="", last_pull_at=now - dt.timedelta(hours=1)))
         sync = by_component(rig.admin.hardware_check(session))["sync"]
         assert sync.status is CheckStatus.OK
-        assert sync.detail.startswith("Backend http://127.0.0.1:9/: nothing waits")
-        assert "nothing sent yet" in sync.detail
+        assert "blocked cards and tariffs as of " in sync.detail
+        with rig.admin.db.session() as s:  # a day and more without a pull
+            s.get(SyncState, "K1").last_pull_at = now - dt.timedelta(hours=25)
+        assert by_component(rig.admin.hardware_check(session))["sync"].status is (
+            CheckStatus.PROBLEM
+        )
         with rig.admin.db.session() as s:
-            s.add(SyncState(kiosk_id="K1", last_error="connection refused"))
+            state = s.get(SyncState, "K1")
+            state.last_pull_at, state.last_error = now, "connection refused"
         sync = by_component(rig.admin.hardware_check(session))["sync"]
         assert sync.status is CheckStatus.PROBLEM
         assert "last error: connection refused" in sync.detail
