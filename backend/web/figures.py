@@ -1,7 +1,7 @@
 """What the overview of a building reads: each tenant's balances (summed over every kiosk's ledger
 entries, in the site's currency), the newest reading and credit of their card meters, their
-consumption over the last 30 days, who is low on credit, today's top-ups, and recent notices.
-Read-only; each function works in the caller's session.
+consumption over the last 30 days, who is low on credit, today's top-ups, the credit paid but not
+yet on a card, and recent notices. Read-only; each function works in the caller's session.
 
 A top-up is an order that was paid and is not being refunded (:data:`PAID_STATES`); "today" is the
 site's local day, by the time it was paid.
@@ -32,6 +32,11 @@ from kiosk.money import format_amount
 
 #: orders whose money was taken and stays taken
 PAID_STATES = ("paid", "write_pending", "written", "done", "credit_pending")
+#: paid orders whose credit is not on the card yet, as the kiosk last reported them: it waits at
+#: that kiosk for the card's next tap (DESIGN.md §5, invariant 2)
+OWED_STATES = ("paid", "write_pending", "credit_pending")
+#: owed orders listed at most (the count and the sum cover them all)
+OWED_ROWS = 50
 CONSUMPTION_DAYS = 30
 #: today's top-ups listed at most (the count and the sum cover them all)
 TOPUP_ROWS = 50
@@ -183,6 +188,67 @@ def topups_today(session: Session, site: SiteRow, now: dt.datetime | None = None
                 order.tenant_id,
                 name or "",
                 order.method,
+                order.state,
+                order.paid_amount if order.paid_amount is not None else order.amount,
+                order.currency,
+            )
+            for order, name in rows
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Owed:
+    """A paid order whose credit waits at its kiosk for the card."""
+
+    paid_at: dt.datetime
+    kiosk_id: str
+    tenant_id: int | None
+    tenant_name: str
+    card_uid: str
+    state: str
+    amount: int
+    currency: int
+
+
+@dataclass(frozen=True)
+class OwedList:
+    count: int
+    total: int
+    rows: list[Owed]
+
+
+def owed(session: Session, site: SiteRow) -> OwedList:
+    """The site's paid orders not yet on a card, oldest first: who should tap their card where."""
+    where = (
+        OrderRecord.state.in_(OWED_STATES),
+        KioskRow.site_id == site.id,
+        OrderRecord.currency == site.currency,
+    )
+    amount = func.coalesce(OrderRecord.paid_amount, OrderRecord.amount)
+    count, total = session.execute(
+        select(func.count(OrderRecord.id), func.sum(amount))
+        .join(KioskRow, KioskRow.id == OrderRecord.kiosk_id)
+        .where(*where)
+    ).one()
+    rows = session.execute(
+        select(OrderRecord, TenantRow.name)
+        .join(KioskRow, KioskRow.id == OrderRecord.kiosk_id)
+        .outerjoin(TenantRow, TenantRow.id == OrderRecord.tenant_id)
+        .where(*where)
+        .order_by(OrderRecord.updated_at, OrderRecord.id)
+        .limit(OWED_ROWS)
+    ).all()
+    return OwedList(
+        int(count or 0),
+        int(total or 0),
+        [
+            Owed(
+                order.paid_at or order.updated_at,
+                order.kiosk_id,
+                order.tenant_id,
+                name or "",
+                order.card_uid,
                 order.state,
                 order.paid_amount if order.paid_amount is not None else order.amount,
                 order.currency,

@@ -30,6 +30,7 @@ PARTS = {
     "tenants": "parts/tenants.html",
     "low": "parts/low.html",
     "notices": "parts/notices.html",
+    "owed": "parts/owed.html",
 }
 
 
@@ -96,6 +97,8 @@ def _context(s: Session, site: SiteRow, low_credit: int, part: str | None = None
         context["topups"] = figures.topups_today(s, site)
     if part in (None, "notices"):
         context["notices"] = figures.notices(s, site)
+    if part in (None, "owed"):
+        context["owed"] = figures.owed(s, site)
     return context
 
 

@@ -161,6 +161,31 @@ def test_the_parts_the_page_fetches_again_show_the_newest_figures(
     assert row.startswith('<tr id="tenant-7"') and "42.00 CNY" in visible_text(row)
 
 
+def test_paid_credit_not_yet_on_a_card_is_listed_with_where_it_waits(
+    manager: TestClient, admin: Admin, kiosk: SignedKiosk
+):
+    building(admin)
+    assert "Every paid top-up is on its card." in section(
+        manager.get("/dashboard/sites/17").text, "owed"
+    )
+    t = now()
+    push(
+        kiosk,
+        message(1, "order", order(1, 30_00, 7, t - dt.timedelta(hours=2), "credit_pending")),
+        message(2, "order", order(2, 20_00, 8, t, "done")),
+        message(3, "order", order(3, 15_00, 8, t, "expired")),  # never paid: owed nothing
+    )
+    owed = section(manager.get("/dashboard/sites/17").text, "owed")
+    assert "1 top-up, 30.00 CNY" in owed
+    assert "Lotus Café 30.00 CNY a1b2c3d4 K1 waiting for the card's next tap" in owed
+    assert "20.00" not in owed and "15.00" not in owed
+    # the card came back to the kiosk: the order's next snapshot is done, and the list empties
+    push(kiosk, message(4, "order", order(1, 30_00, 7, t - dt.timedelta(hours=2), "done")))
+    part = manager.get("/dashboard/sites/17/parts/owed")
+    assert part.text.startswith('<section id="owed"')
+    assert "Every paid top-up is on its card." in visible_text(part.text)
+
+
 def test_with_several_buildings_the_home_page_lists_them(manager: TestClient, admin: Admin):
     assert manager.get("/dashboard", follow_redirects=False).headers["location"] == (
         "/dashboard/sites/17"
