@@ -20,8 +20,9 @@ import httpx
 import pytest
 
 from backend.db import Database
+from backend.web import users
 from backend.web.session import COOKIE
-from kiosk.sync_protocol import signed_headers
+from kiosk.sync_protocol import PUSH_PATH, STATUS_PATH, signed_headers
 from tests.backend.conftest import message
 from tests.backend.server import BackendServer
 from tests.backend.test_dashboard_auth import (
@@ -52,6 +53,8 @@ class EventStream:
         )
         self.status: int | None = None
         self.events: queue.Queue[Event | None] = queue.Queue()
+        #: every event taken off the queue so far, in order
+        self.seen: list[Event] = []
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
 
@@ -89,6 +92,7 @@ class EventStream:
                 ) from None
             if item is None:
                 raise AssertionError(f"the event stream ended (HTTP {self.status}) before {what}")
+            self.seen.append(item)
             if wanted(*item):
                 return item
 
@@ -102,24 +106,39 @@ class EventStream:
         self._thread.join(10)
 
 
-def browser(server_url: str) -> httpx.Client:
+def browser(server_url: str, email: str = EMAIL) -> httpx.Client:
     """A signed-in manager's HTTP client (cookies kept)."""
     client = httpx.Client(base_url=server_url, timeout=WAIT_S)
     form = client.get("/dashboard/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
     reply = client.post(
-        "/dashboard/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token}
+        "/dashboard/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
     )
     assert reply.status_code == 303, reply.text
     return client
 
 
-def push(server_url: str, secret: str, *messages: dict[str, Any]) -> dict[str, Any]:
-    """A signed push as kiosk K1 sends it."""
-    body = json.dumps({"messages": list(messages)}).encode()
-    headers = signed_headers("K1", secret, "POST", "/api/v1/sync/push", int(time.time()), body)
+def push(
+    server_url: str, secret: str, *messages: dict[str, Any], kiosk_id: str = "K1"
+) -> dict[str, Any]:
+    """A signed push as kiosk K1 (or ``kiosk_id``) sends it."""
+    return _signed_post(server_url, secret, kiosk_id, PUSH_PATH, {"messages": list(messages)})
+
+
+def status(server_url: str, secret: str, backlog: int) -> dict[str, Any]:
+    """Kiosk K1's report of itself."""
+    report = {"at": now().isoformat(), "backlog": backlog, "last_seq": 1, "clock_offset_s": 0,
+              "cursor": 0, "oldest_unsent_at": now().isoformat() if backlog else None}  # fmt: skip
+    return _signed_post(server_url, secret, "K1", STATUS_PATH, report)
+
+
+def _signed_post(
+    server_url: str, secret: str, kiosk_id: str, path: str, payload: dict[str, Any]
+) -> dict[str, Any]:
+    body = json.dumps(payload).encode()
+    headers = signed_headers(kiosk_id, secret, "POST", path, int(time.time()), body)
     reply = httpx.post(
-        f"{server_url}/api/v1/sync/push",
+        f"{server_url}{path}",
         content=body,
         headers={**headers, "Content-Type": "application/json"},
         timeout=WAIT_S,
@@ -183,6 +202,40 @@ def test_a_push_and_a_block_arrive_on_the_event_stream_as_they_commit(
                 "a1b2c3d4",
                 7,
             )
+            # the kiosk's report of itself: kiosk health listens for it
+            status(server.url, secret, backlog=3)
+            _, event = stream.wait_for(is_change(kind="kiosk_status"), "the kiosk's report")
+            assert (event["source"], event["kiosk_id"]) == ("health", "K1")
+        finally:
+            stream.close()
+
+
+def test_a_buildings_manager_hears_only_that_buildings_changes(
+    server: BackendServer, db_url: str
+):
+    secret = prepare(server, db_url)
+    server.admin("PUT", "/sites/18", {"name": "Harbour Point", "currency": 156})
+    server.admin("PUT", "/tenants/801", {"site_id": 18, "name": "Secret Holdings"})
+    other_secret = server.enrol("K18", 18)
+    db = Database(db_url)
+    try:
+        with db.session() as s:
+            users.add_user(s, "harbour@example.com", "Hal", PASSWORD, sites=[18])
+    finally:
+        db.dispose()
+    with contextlib.closing(browser(server.url, "harbour@example.com")) as client:
+        stream = EventStream(server.url, client.cookies[COOKIE])
+        try:
+            stream.ready()
+            push(server.url, secret, message(1, "order", order(1, 25_00, 7, now())))  # site 17
+            status(server.url, secret, backlog=1)
+            theirs = message(1, "order", order(1, 40_00, 801, now()), kiosk_id="K18")
+            push(server.url, other_secret, theirs, kiosk_id="K18")
+            stream.wait_for(is_change(kind="order", kiosk_id="K18"), "the own building's order")
+            # changes arrive in commit order: building 17's, before, were not passed on
+            assert [data.get("kiosk_id") for name, data in stream.seen if name == "change"] == [
+                "K18"
+            ]
         finally:
             stream.close()
 
