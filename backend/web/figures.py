@@ -13,6 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -162,24 +163,17 @@ def topups_today(session: Session, site: SiteRow, now: dt.datetime | None = None
         OrderRecord.paid_at < end,
         KioskRow.site_id == site.id,
     )
-    amount = func.coalesce(OrderRecord.paid_amount, OrderRecord.amount)
-    count, total = session.execute(
-        select(func.count(OrderRecord.id), func.sum(amount))
-        .join(KioskRow, KioskRow.id == OrderRecord.kiosk_id)
-        .where(*paid_today, OrderRecord.currency == site.currency)
-    ).one()
-    rows = session.execute(
-        select(OrderRecord, TenantRow.name)
-        .join(KioskRow, KioskRow.id == OrderRecord.kiosk_id)
-        .outerjoin(TenantRow, TenantRow.id == OrderRecord.tenant_id)
-        .where(*paid_today)
-        .order_by(OrderRecord.paid_at.desc(), OrderRecord.id.desc())
-        .limit(TOPUP_ROWS)
-    ).all()
+    count, total = _count_and_sum(session, *paid_today, OrderRecord.currency == site.currency)
+    rows = _with_tenant_names(
+        session,
+        paid_today,
+        (OrderRecord.paid_at.desc(), OrderRecord.id.desc()),
+        TOPUP_ROWS,
+    )
     return TopUps(
         day,
-        int(count or 0),
-        int(total or 0),
+        count,
+        total,
         [
             TopUp(
                 order.paid_at or order.updated_at,
@@ -225,23 +219,11 @@ def owed(session: Session, site: SiteRow) -> OwedList:
         KioskRow.site_id == site.id,
         OrderRecord.currency == site.currency,
     )
-    amount = func.coalesce(OrderRecord.paid_amount, OrderRecord.amount)
-    count, total = session.execute(
-        select(func.count(OrderRecord.id), func.sum(amount))
-        .join(KioskRow, KioskRow.id == OrderRecord.kiosk_id)
-        .where(*where)
-    ).one()
-    rows = session.execute(
-        select(OrderRecord, TenantRow.name)
-        .join(KioskRow, KioskRow.id == OrderRecord.kiosk_id)
-        .outerjoin(TenantRow, TenantRow.id == OrderRecord.tenant_id)
-        .where(*where)
-        .order_by(OrderRecord.updated_at, OrderRecord.id)
-        .limit(OWED_ROWS)
-    ).all()
+    count, total = _count_and_sum(session, *where)
+    rows = _with_tenant_names(session, where, (OrderRecord.updated_at, OrderRecord.id), OWED_ROWS)
     return OwedList(
-        int(count or 0),
-        int(total or 0),
+        count,
+        total,
         [
             Owed(
                 order.paid_at or order.updated_at,
@@ -255,6 +237,33 @@ def owed(session: Session, site: SiteRow) -> OwedList:
             )
             for order, name in rows
         ],
+    )
+
+
+def _count_and_sum(session: Session, *where: Any) -> tuple[int, int]:
+    """How many of the orders ``where`` picks (joined with their kiosk), and what was paid."""
+    amount = func.coalesce(OrderRecord.paid_amount, OrderRecord.amount)
+    count, total = session.execute(
+        select(func.count(OrderRecord.id), func.sum(amount))
+        .join(KioskRow, KioskRow.id == OrderRecord.kiosk_id)
+        .where(*where)
+    ).one()
+    return int(count or 0), int(total or 0)
+
+
+def _with_tenant_names(
+    session: Session, where: Sequence[Any], order_by: Sequence[Any], limit: int
+) -> list[Any]:
+    """The orders ``where`` picks, each with its tenant's name (None: unknown tenant)."""
+    return list(
+        session.execute(
+            select(OrderRecord, TenantRow.name)
+            .join(KioskRow, KioskRow.id == OrderRecord.kiosk_id)
+            .outerjoin(TenantRow, TenantRow.id == OrderRecord.tenant_id)
+            .where(*where)
+            .order_by(*order_by)
+            .limit(limit)
+        ).all()
     )
 
 
