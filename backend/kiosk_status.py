@@ -2,9 +2,10 @@
 knows -- the messages still waiting in its outbox and since when, its clock offset, the last sync
 error it met, its software -- kept as one row per kiosk for kiosk health.
 
-The kiosk reports after every sync run that reached the backend, whether or not its push went
-through: a kiosk whose push is refused (a conflict a person must look at) keeps reporting a
-growing backlog, which is exactly what the property manager must see. A report changes no money
+The kiosk reports after a sync run that reached the backend, whether or not its push went
+through, when what it would say changed (and every 15 minutes anyway, kiosk/sync.py): a kiosk
+whose push is refused (a conflict a person must look at) reports its growing backlog, which is
+exactly what the property manager must see. A report changes no money
 and no reference data; a stale or odd one is stored as said, since it is only shown."""
 
 from __future__ import annotations

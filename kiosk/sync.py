@@ -148,12 +148,12 @@ class Syncer:
                 report.backlog = backlog.unsent
                 if not report.acked_seq:
                     report.acked_seq = backlog.last_sent_seq
-                status = self._status_report(state, backlog)
+                status = self._status_body(state, backlog)
             if not isinstance(report.error, SyncUnreachableError):
                 self._report_status(status)
             return report
 
-    def _status_report(self, state: SyncState, backlog: outbox.Backlog) -> dict[str, Any]:
+    def _status_body(self, state: SyncState, backlog: outbox.Backlog) -> dict[str, Any]:
         """What the kiosk tells the backend of itself (docs/sync-api.md, Status). Times are on the
         backend's clock: the kiosk's own, corrected by the offset it learnt."""
         offset = dt.timedelta(seconds=round(self.client.offset))

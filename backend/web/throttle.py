@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import Any, Literal
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -38,8 +39,8 @@ class Refusal:
     """Sign-ins refused until ``until``: too many failures for the address or from the client."""
 
     until: dt.datetime
-    #: "address" or "client"
-    by: str
+    #: what reached its limit: the e-mail address, or the client it came from
+    by: Literal["address", "client"]
 
     def retry_after_s(self, now: dt.datetime) -> int:
         return max(1, math.ceil((self.until - now).total_seconds()))
@@ -58,7 +59,7 @@ class Refusal:
 def check(session: Session, email: str, client: str, now: dt.datetime) -> Refusal | None:
     """A refusal if ``email`` or ``client`` reached its limit within the window, else None."""
     since = now - WINDOW
-    limits = (
+    limits: tuple[tuple[Any, str, int, Literal["address", "client"]], ...] = (
         (SignInFailureRow.email, email, PER_ADDRESS, "address"),
         (SignInFailureRow.client, client[:MAX_CLIENT], PER_CLIENT, "client"),
     )
